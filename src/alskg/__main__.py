@@ -1,0 +1,5 @@
+"""Allow `python -m alskg`."""
+
+from .cli import main
+
+main()

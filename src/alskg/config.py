@@ -1,0 +1,50 @@
+"""Server settings: defaults, overridable by a mapping and by ALSKG_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .namespaces import DEFAULT_BASE
+
+DEFAULTS: dict[str, Any] = {
+    "ALSKG_BUILD_ROOT": None,          # folder holding builds/ and current (default ./.alskg)
+    "ALSKG_ENGINE": "oxigraph",        # oxigraph | rdflib | remote
+    "ALSKG_STORE": None,               # sparql+http://host/sparql for the remote engine
+    "ALSKG_STORE_AUTH": None,          # "user:password" for the remote store, if it needs one
+    "ALSKG_EXECUTOR": "pool",          # pool (killable worker processes) | inline
+    "ALSKG_QUERY_WORKERS": 2,          # worker processes per server process
+    "ALSKG_QUERY_TIMEOUT": 10.0,       # seconds before a query is stopped (503)
+    "ALSKG_MAX_ROWS": 10_000,          # rows (or triples) returned before truncation
+    "ALSKG_MAX_QUERY_CHARS": 65_536,   # longer query text is refused (413)
+    "ALSKG_CACHE_ENTRIES": 1024,       # cached responses (the dataset is immutable)
+    "ALSKG_CACHE_ENTRY_BYTES": 4_194_304,
+    "ALSKG_BASE": DEFAULT_BASE,        # the graph's IRI base; mapped onto this server's host
+    "ALSKG_SERVICE_ALLOWLIST": (),     # SERVICE endpoints an operator allows (none by default)
+    "MAX_CONTENT_LENGTH": 1_048_576,   # request bodies larger than this get 413
+}
+_INT_KEYS = {"ALSKG_QUERY_WORKERS", "ALSKG_MAX_ROWS", "ALSKG_MAX_QUERY_CHARS",
+             "ALSKG_CACHE_ENTRIES", "ALSKG_CACHE_ENTRY_BYTES", "MAX_CONTENT_LENGTH"}
+_FLOAT_KEYS = {"ALSKG_QUERY_TIMEOUT"}
+
+
+def settings(overrides: Mapping[str, Any] | None = None,
+             environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, then ALSKG_* environment variables, then overrides."""
+    environ = os.environ if environ is None else environ
+    result = dict(DEFAULTS)
+    for key in DEFAULTS:
+        if key in environ:
+            result[key] = _coerce(key, environ[key])
+    for key, value in (overrides or {}).items():
+        result[key] = value
+    return result
+
+
+def _coerce(key: str, value: str) -> Any:
+    if key in _INT_KEYS:
+        return int(value)
+    if key in _FLOAT_KEYS:
+        return float(value)
+    return value

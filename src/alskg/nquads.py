@@ -1,0 +1,49 @@
+"""Deterministic N-Quads: canonical blank nodes, sorted lines, and a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.plugins.serializers.nquads import _nq_row
+from rdflib.plugins.serializers.nt import _nt_row
+
+
+def canonical(graph: Graph) -> Graph:
+    """Return the graph with canonical blank-node labels (unchanged if it has no blank nodes)."""
+    if any(isinstance(t, BNode) for triple in graph for t in triple):
+        return to_canonical_graph(graph)
+    return graph
+
+
+def nquad_lines(graphs: Iterable[tuple[str, Graph]]) -> list[str]:
+    """Return sorted N-Quads lines for (graph IRI, graph) pairs, blank nodes canonical."""
+    lines: list[str] = []
+    for name, graph in graphs:
+        context = URIRef(name)
+        lines.extend(_nq_row(triple, context) for triple in canonical(graph))
+    lines.sort()
+    return lines
+
+
+def ntriple_lines(graph: Graph) -> list[str]:
+    """Return sorted N-Triples lines for one graph, blank nodes canonical."""
+    return sorted(_nt_row(triple) for triple in canonical(graph))
+
+
+def content_hash(lines: Iterable[str]) -> str:
+    """Return the hex SHA-256 of the concatenated lines."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def dataset_graphs(dataset: Dataset) -> Iterator[tuple[str, Graph]]:
+    """Yield the named graphs of a Dataset (not the empty default graph) sorted by IRI."""
+    for graph in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
+        if isinstance(graph.identifier, URIRef) and len(graph) and \
+                str(graph.identifier) != "urn:x-rdflib:default":
+            yield str(graph.identifier), graph

@@ -1,0 +1,116 @@
+"""Shared fixtures: one build of the real ALS data per session, apps, clients and live servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from alskg.build import BuildOptions, build
+from alskg.buildstore import BuiltDataset
+from alskg.web import create_app
+
+
+@pytest.fixture(scope="session")
+def build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the project's ontology and data (validated, with reasoning)."""
+    root = tmp_path_factory.mktemp("build")
+    build(BuildOptions(root=root))
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(build_root: Path) -> BuiltDataset:
+    """The session's build, opened."""
+    from alskg.buildstore import open_build
+
+    return open_build(build_root)
+
+
+def make_app(build_root: Path, **overrides: object) -> Flask:
+    """Create an app over a build, answering queries inline (no worker processes)."""
+    config: dict[str, object] = {"ALSKG_BUILD_ROOT": str(build_root), "ALSKG_EXECUTOR": "inline",
+                                 "TESTING": True}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "rdflib"])
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Each query engine in turn."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def app(build_root: Path) -> Iterator[Flask]:
+    """An app over the session build on the default engine, inline executor."""
+    application = make_app(build_root)
+    yield application
+    application.extensions["alskg"].close()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """A test client of the session app."""
+    return app.test_client()
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """A real `alskg serve` (gunicorn) process on 127.0.0.1."""
+
+    def __init__(self, build_root: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "alskg", "serve", "--build-dir", str(build_root),
+                   "--port", str(self.port), *args]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})})
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited: " + self.process.stderr.read().decode()[-2000:])  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not become ready in 60 s")
+
+    def stop(self) -> None:
+        """Stop the server gracefully (SIGTERM), then kill it if needed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process.stderr:
+            self.process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(build_root: Path) -> Iterator[LiveServer]:
+    """A real gunicorn server over the session build (oxigraph engine, 2 query workers)."""
+    server = LiveServer(build_root, "--timeout", "3")
+    yield server
+    server.stop()
