@@ -23,4 +23,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends chromium chromium-driver fonts-dejavu-core
-/usr/bin/chromium --version || true
+/usr/bin/chromium --version 2>/dev/null || true

@@ -24,7 +24,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         """Create the Flask app (once per worker, after fork)."""
         from .web import create_app
 
-        return create_app(self.overrides)
+        app = create_app(self.overrides)
+        app.extensions["alskg"].warm_up()
+        return app
 
 
 def run_server(overrides: dict[str, Any], *, host: str, port: int, workers: int,

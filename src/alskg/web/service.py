@@ -62,6 +62,10 @@ class Service:
                     self._executor = WorkerPool(config, self.settings["ALSKG_QUERY_WORKERS"])
             return self._executor
 
+    def warm_up(self) -> None:
+        """Start the executor in the background so the first query does not wait for it."""
+        threading.Thread(target=lambda: self.executor, name="alskg-warm-up", daemon=True).start()
+
     def etag(self, key: tuple[Any, ...]) -> str:
         """Return a strong ETag for a response: the build's content hash and the request key."""
         digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:20]

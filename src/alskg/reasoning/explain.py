@@ -1,0 +1,277 @@
+"""Explanations: how each inferred triple was derived, stored as RDF and read back as a tree.
+
+Shape (one derivation per inferred triple; IRIs are the SHA-1 of the triple's N-Triples line)::
+
+    <id/derivation/SHA1> a als:Derivation ;
+        als:derivedTriple <id/statement/SHA1> ;
+        als:rule "prp-spo2" ;            # OWL 2 RL rule name or rule file name
+        als:round 4 ;                    # premises always come from earlier rounds
+        als:via "cls-svf1" ;             # rules of hidden intermediate steps (optional)
+        als:premise <id/statement/SHA1a>, <id/statement/SHA1b> .
+    <id/statement/SHA1> a rdf:Statement ; rdf:subject … ; rdf:predicate … ; rdf:object … .
+    <id/statement/SHA1a> a rdf:Statement ; … ; als:assertedIn <graph/asserted> .
+
+Premises are asserted triples (ontology or data) or inferred triples that have their own
+derivation. Intermediate triples that are filtered as noise (a type on an anonymous restriction,
+say) are not stored: their own premises take their place and their rules are listed in als:via.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
+
+from ..namespaces import prefixes
+from .store import FactStore, IdTriple
+from .terms import (
+    ASSERTED_GRAPH,
+    ASSERTED_IN,
+    DERIVATION,
+    DERIVED_TRIPLE,
+    ONTOLOGY_GRAPH,
+    PREMISE,
+    ROUND,
+    RULE,
+    VIA,
+    Triple,
+    derivation_iri,
+    statement_iri,
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The stored derivation of one inferred triple."""
+
+    rule: str
+    round: int
+    premises: tuple[Triple, ...]
+    via: tuple[str, ...] = ()
+
+
+def flatten(store: FactStore, kept: set[IdTriple]) -> dict[IdTriple, tuple[str, int,
+                                                                            tuple[IdTriple, ...],
+                                                                            tuple[str, ...]]]:
+    """Give each kept triple premises that are asserted or kept, skipping hidden steps."""
+    derivations = store.derivations
+    memo: dict[IdTriple, tuple[tuple[IdTriple, ...], frozenset[str]]] = {}
+
+    def expand(t: IdTriple) -> tuple[tuple[IdTriple, ...], frozenset[str]]:
+        found = memo.get(t)
+        if found is not None:
+            return found
+        d = derivations[t]
+        premises: dict[IdTriple, None] = {}
+        via: set[str] = {d.rule}
+        for p in d.premises:
+            if p not in derivations or p in kept:
+                premises[p] = None
+            else:
+                sub, sub_via = expand(p)
+                premises.update(dict.fromkeys(sub))
+                via |= sub_via
+        memo[t] = (tuple(premises), frozenset(via))
+        return memo[t]
+
+    out = {}
+    for t in kept:
+        d = derivations[t]
+        premises: dict[IdTriple, None] = {}
+        via: set[str] = set()
+        for p in d.premises:
+            if p not in derivations or p in kept:
+                premises[p] = None
+            else:
+                sub, sub_via = expand(p)
+                premises.update(dict.fromkeys(sub))
+                via |= sub_via
+        via.discard(d.rule)
+        out[t] = (d.rule, d.round, tuple(premises), tuple(sorted(via)))
+    return out
+
+
+def explanation_graph(records: dict[Triple, Record], asserted: Graph, ontology: Graph) -> Graph:
+    """Return the explanations of `records` as RDF (for the named graph graph/explanations)."""
+    graph = Graph()
+    add = graph.add
+    stated: set[Triple] = set()
+
+    def statement(t: Triple) -> URIRef:
+        node = statement_iri(t)
+        if t not in stated:
+            stated.add(t)
+            add((node, RDF.type, RDF.Statement))
+            add((node, RDF.subject, t[0]))
+            add((node, RDF.predicate, t[1]))
+            add((node, RDF.object, t[2]))
+            if t not in records:
+                if t in asserted:
+                    add((node, ASSERTED_IN, ASSERTED_GRAPH))
+                elif t in ontology:
+                    add((node, ASSERTED_IN, ONTOLOGY_GRAPH))
+        return node
+
+    for t, record in records.items():
+        node = derivation_iri(t)
+        add((node, RDF.type, DERIVATION))
+        add((node, DERIVED_TRIPLE, statement(t)))
+        add((node, RULE, Literal(record.rule)))
+        add((node, ROUND, Literal(record.round, datatype=XSD.integer)))
+        for rule in record.via:
+            add((node, VIA, Literal(rule)))
+        for premise in record.premises:
+            add((node, PREMISE, statement(premise)))
+    return graph
+
+
+# -- reading explanations back ------------------------------------------------------------------
+
+
+@dataclass
+class Explanation:
+    """A derivation tree: the triple, how it was derived and the trees of its premises."""
+
+    triple: Triple
+    rule: str | None  # None: asserted
+    round: int = 0
+    via: tuple[str, ...] = ()
+    asserted_in: str | None = None
+    premises: list[Explanation] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Explanation]:
+        """Yield this node and every node below it, depth first."""
+        yield self
+        for premise in self.premises:
+            yield from premise.walk()
+
+
+def _graphs(sources: Iterable[object]) -> list[Graph]:
+    graphs: list[Graph] = []
+    for source in sources:
+        if isinstance(source, Dataset):
+            graphs.extend(g for g in source.graphs() if len(g))
+        elif isinstance(source, Graph):
+            graphs.append(source)
+        else:
+            raise TypeError(f"expected rdflib graphs or datasets, got {type(source).__name__}")
+    return graphs
+
+
+def _split(args: tuple[object, ...]) -> tuple[list[Graph], Triple]:
+    if len(args) < 4:
+        raise TypeError("expected one or more graphs or datasets, then subject, predicate, object")
+    s, p, o = args[-3:]
+    if not all(isinstance(t, Node) for t in (s, p, o)):
+        raise TypeError("the last three arguments must be rdflib terms (subject, predicate, object)")
+    return _graphs(args[:-3]), (s, p, o)  # type: ignore[return-value]
+
+
+def _value(graphs: list[Graph], subject: Node, predicate: Node) -> Node | None:
+    for graph in graphs:
+        for value in graph.objects(subject, predicate):  # type: ignore[arg-type]
+            return value
+    return None
+
+
+def _values(graphs: list[Graph], subject: Node, predicate: Node) -> list[Node]:
+    found: dict[Node, None] = {}
+    for graph in graphs:
+        found.update(dict.fromkeys(graph.objects(subject, predicate)))  # type: ignore[arg-type]
+    return list(found)
+
+
+def _tree(graphs: list[Graph], triple: Triple, seen: frozenset[Triple]) -> Explanation:
+    node = derivation_iri(triple)
+    rule = _value(graphs, node, RULE)
+    if rule is None or triple in seen:
+        where = _value(graphs, statement_iri(triple), ASSERTED_IN)
+        if where is None:
+            for graph in graphs:
+                if triple in graph and graph.identifier in (ASSERTED_GRAPH, ONTOLOGY_GRAPH):
+                    where = graph.identifier
+        return Explanation(triple, None, asserted_in=str(where) if where is not None else None)
+    round_value = _value(graphs, node, ROUND)
+    via = tuple(sorted(str(v) for v in _values(graphs, node, VIA)))
+    premises = []
+    for statement in sorted(_values(graphs, node, PREMISE), key=str):
+        s = _value(graphs, statement, RDF.subject)
+        p = _value(graphs, statement, RDF.predicate)
+        o = _value(graphs, statement, RDF.object)
+        if s is None or p is None or o is None:
+            continue
+        premises.append(_tree(graphs, (s, p, o), seen | {triple}))
+    round_number = int(round_value) if isinstance(round_value, Literal) else 0
+    return Explanation(triple, str(rule), round_number, via, None, premises)
+
+
+def explain(*args: object) -> Explanation:
+    """Return the derivation tree of a triple: ``explain(graph_or_dataset..., s, p, o)``.
+
+    The graphs must include the explanations graph; a triple with no derivation is a leaf
+    (asserted). Raises LookupError when the triple is in none of the graphs and has no
+    derivation.
+    """
+    graphs, triple = _split(args)
+    tree = _tree(graphs, triple, frozenset())
+    if tree.rule is None and not any(triple in g for g in graphs):
+        raise LookupError(f"{_nt_short(triple, _prefix_table())} is neither asserted nor inferred")
+    return tree
+
+
+def _prefix_table() -> list[tuple[str, str]]:
+    table = sorted(((iri, name) for name, iri in prefixes().items()), key=lambda x: -len(x[0]))
+    return table
+
+
+def _short(term: Node, table: list[tuple[str, str]]) -> str:
+    if isinstance(term, URIRef):
+        text = str(term)
+        if text == str(RDF.type):
+            return "a"
+        for iri, name in table:
+            if text.startswith(iri):
+                local = text[len(iri):]
+                if local and all(ch.isalnum() or ch in "-_." for ch in local):
+                    return f"{name}:{local}"
+        return f"<{text}>"
+    return term.n3()
+
+
+def _nt_short(triple: Triple, table: list[tuple[str, str]]) -> str:
+    return " ".join(_short(t, table) for t in triple)
+
+
+def render_text(tree: Explanation) -> str:
+    """Render a derivation tree as indented text down to asserted triples."""
+    table = _prefix_table()
+    lines: list[str] = []
+
+    def label(node: Explanation) -> str:
+        if node.rule is None:
+            where = node.asserted_in.rsplit("/", 1)[-1] if node.asserted_in else "input"
+            return f"[asserted: {where}]"
+        via = f" via {', '.join(node.via)}" if node.via else ""
+        return f"[{node.rule}{via}, round {node.round}]"
+
+    def visit(node: Explanation, prefix: str, last: bool, root: bool) -> None:
+        text = f"{_nt_short(node.triple, table)}  {label(node)}"
+        if root:
+            lines.append(text)
+            child_prefix = ""
+        else:
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{text}")
+            child_prefix = prefix + ("    " if last else "│   ")
+        for i, premise in enumerate(node.premises):
+            visit(premise, child_prefix, i == len(node.premises) - 1, False)
+
+    visit(tree, "", True, True)
+    return "\n".join(lines)
+
+
+def explain_text(*args: object) -> str:
+    """Return the derivation tree of a triple as text: ``explain_text(graphs..., s, p, o)``."""
+    return render_text(explain(*args))

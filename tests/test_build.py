@@ -1,0 +1,177 @@
+"""Build and validation: the receipt, atomic builds, and each bad-input case named precisely."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from alskg import resources
+from alskg.buildstore import open_build
+from alskg.cli import main
+from alskg.namespaces import graph_iri
+
+CLAIM_PREFIXES = """
+@prefix als: <https://w3id.org/alskg/vocab#> .
+@prefix claim: <https://w3id.org/alskg/id/claim/> .
+@prefix phenotype: <https://w3id.org/alskg/id/phenotype/> .
+@prefix intervention: <https://w3id.org/alskg/id/intervention/> .
+@prefix disease: <https://w3id.org/alskg/id/disease/> .
+@prefix aspect: <https://w3id.org/alskg/id/aspect/> .
+@prefix status: <https://w3id.org/alskg/id/status/> .
+@prefix publication: <https://w3id.org/alskg/id/publication/> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+GOOD_CLAIM = """
+claim:test-claim a als:Claim ;
+    rdfs:label "test claim" ;
+    als:aboutIntervention intervention:riluzole ;
+    als:aboutCondition disease:als ;
+    als:aspect aspect:safety ;
+    als:status status:supported ;
+    als:supportedByPublication publication:bonafede-mariotti-2017 ;
+    als:evidenceType obo:ECO_0000180 ;
+    dcterms:date "2017-03-21"^^xsd:date .
+"""
+
+BAD_CASES = {
+    "claim-without-source": (
+        GOOD_CLAIM.replace("    als:supportedByPublication publication:bonafede-mariotti-2017 ;\n",
+                           ""), "claim/test-claim"),
+    "unknown-status": (GOOD_CLAIM.replace("status:supported", "status:miraculous"),
+                       "claim/test-claim"),
+    "malformed-curie": ("""
+phenotype:test-phenotype a als:Phenotype ; rdfs:label "test phenotype" ;
+    skos:exactMatch obo:HP_12 .
+""", "phenotype/test-phenotype"),
+    "hp-label-mismatch": ("""
+phenotype:test-phenotype a als:Phenotype ; rdfs:label "tremor of the test" ;
+    skos:exactMatch obo:HP_0002015 .
+""", "phenotype/test-phenotype"),
+    "duplicate-label": ("""
+phenotype:test-one a als:Phenotype ; rdfs:label "doubled name" .
+phenotype:test-two a als:Phenotype ; rdfs:label "doubled name" .
+""", "phenotype/test-two"),
+}
+
+
+@pytest.fixture()
+def sources_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """Copies of ontology/ and data/ that a test may break."""
+    ontology = tmp_path / "ontology"
+    data = tmp_path / "data"
+    shutil.copytree(resources.ontology_dir(), ontology)
+    shutil.copytree(resources.data_dir(), data)
+    return ontology, data
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real `alskg` command line in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "alskg", *args], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_receipt_records_inputs_versions_counts_and_hash(build_root: Path) -> None:
+    built = open_build(build_root)
+    receipt = built.receipt
+    assert len(receipt["content_hash"]) == 64
+    paths = {entry["path"] for entry in receipt["inputs"]}
+    assert "ontology/als.ttl" in paths and "ontology/shapes.ttl" in paths
+    assert any(p.startswith("data/") for p in paths)
+    assert all(len(entry["sha256"]) == 64 for entry in receipt["inputs"])
+    assert {"rdflib", "owlrl", "pyshacl", "alskg"} <= set(receipt["packages"])
+    for name in ("ontology", "asserted", "inferred", "meta"):
+        assert receipt["graphs"][graph_iri(name)] > 0
+    assert receipt["validated"] is True
+
+
+def test_build_is_deterministic(tmp_path: Path) -> None:
+    from alskg.build import BuildOptions, build
+
+    first = build(BuildOptions(root=tmp_path / "one"))
+    second = build(BuildOptions(root=tmp_path / "two"))
+    assert first.content_hash == second.content_hash
+    assert first.dataset_file.read_bytes() == second.dataset_file.read_bytes()
+
+
+def test_malformed_turtle_names_file_and_line_and_keeps_previous_build(
+        sources_copy: tuple[Path, Path], tmp_path: Path) -> None:
+    ontology, data = sources_copy
+    root = tmp_path / "builds"
+    good = run_cli("build", "--no-reason", "--ontology-dir", str(ontology), "--data-dir",
+                   str(data), "--build-dir", str(root))
+    assert good.returncode == 0, good.stderr
+    before = open_build(root).content_hash
+    broken = data / "zz-broken.ttl"
+    broken.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "oops .\n')
+    bad = run_cli("build", "--no-reason", "--ontology-dir", str(ontology), "--data-dir",
+                  str(data), "--build-dir", str(root))
+    assert bad.returncode != 0
+    assert "zz-broken.ttl:3" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert open_build(root).content_hash == before
+    assert not list((root / "builds").glob(".tmp-*"))
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_validation_reports_file_node_and_rule(sources_copy: tuple[Path, Path],
+                                               case: str) -> None:
+    ontology, data = sources_copy
+    body, node = BAD_CASES[case]
+    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + body)
+    result = run_cli("validate", "--ontology-dir", str(ontology), "--data-dir", str(data))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if node in line]
+    assert lines, result.stdout
+    assert any(line.startswith("data/zz-test.ttl") or "zz-test.ttl:" in line for line in lines)
+    assert all("[" in line and "]" in line for line in lines)
+
+
+def test_good_extra_claim_validates(sources_copy: tuple[Path, Path]) -> None:
+    ontology, data = sources_copy
+    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + GOOD_CLAIM)
+    result = run_cli("validate", "--ontology-dir", str(ontology), "--data-dir", str(data))
+    assert result.returncode == 0, result.stdout
+
+
+def test_validate_clean_on_project_data() -> None:
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+
+
+def test_query_with_bad_sparql_exits_2_without_traceback(build_root: Path) -> None:
+    result = run_cli("query", "--build-dir", str(build_root), "SELECT ?s WHERE { ?s")
+    assert result.returncode == 2
+    assert "malformed query" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv"])
+def test_query_formats_from_the_cli(build_root: Path, fmt: str) -> None:
+    result = CliRunner().invoke(main, ["query", "--build-dir", str(build_root), "--format", fmt,
+                                       "SELECT ?d WHERE { ?d a als:Drug } ORDER BY ?d"])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        rows = json.loads(result.output)["results"]["bindings"]
+        assert any(r["d"]["value"].endswith("/riluzole") for r in rows)
+    else:
+        assert "riluzole" in result.output.splitlines()[1]
+
+
+def test_query_table_with_predeclared_prefixes(build_root: Path) -> None:
+    result = CliRunner().invoke(main, ["query", "--build-dir", str(build_root),
+                                       "SELECT ?d WHERE { ?d a als:Drug } ORDER BY ?d"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].strip() == "d"
+    assert "intervention:riluzole" in [line.strip() for line in lines]

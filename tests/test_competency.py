@@ -1,0 +1,362 @@
+"""Competency questions: each named query in queries/*.rq answers its question on the curated data.
+
+The graph is the union of ontology/als.ttl and data/*.ttl, asserted triples only (no reasoning).
+Also checks the SHACL shapes (the data conforms; broken data is caught and the rule named) and the
+graph's safety rules (no cell therapy `treats`; every claim dated and sourced).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.plugins.sparql import prepareQuery
+
+ROOT = Path(__file__).resolve().parents[1]
+ONTOLOGY = ROOT / "ontology" / "als.ttl"
+SHAPES = ROOT / "ontology" / "shapes.ttl"
+DATA = ROOT / "data"
+QUERIES = ROOT / "queries"
+
+ALS = Namespace("https://w3id.org/alskg/vocab#")
+ID = "https://w3id.org/alskg/id/"
+OBO = "http://purl.obolibrary.org/obo/"
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+
+def _data_files() -> list[Path]:
+    return sorted(DATA.glob("*.ttl"))
+
+
+def _query_files() -> list[Path]:
+    return sorted(QUERIES.glob("*.rq"))
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return Graph().parse(ONTOLOGY, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def data() -> Graph:
+    graph = Graph()
+    for path in _data_files():
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@pytest.fixture(scope="module")
+def graph(ontology: Graph, data: Graph) -> Graph:
+    union = Graph()
+    for triple in ontology:
+        union.add(triple)
+    for triple in data:
+        union.add(triple)
+    return union
+
+
+def run(graph: Graph, name: str, **bindings: str) -> list[dict[str, str]]:
+    """Run queries/<name>.rq; return rows as {variable: str(value)} (unbound variables omitted)."""
+    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    init = {f"_{key}": URIRef(value) for key, value in bindings.items()}
+    result = graph.query(text, initBindings=init)
+    rows = []
+    for row in result:
+        as_dict = row.asdict()  # type: ignore[union-attr]
+        rows.append({str(k): str(v) for k, v in as_dict.items() if v is not None})
+    return rows
+
+
+# --- the query files themselves -------------------------------------------------------------
+
+
+def test_there_is_one_query_per_competency_question() -> None:
+    names = [p.name for p in _query_files()]
+    assert len(names) >= 10
+    assert all(re.match(r"^\d{2}-[a-z0-9-]+\.rq$", name) for name in names), names
+
+
+@pytest.mark.parametrize("path", _query_files(), ids=lambda p: p.name)
+def test_query_parses_and_has_grlc_header(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("#+ summary: ")
+    assert re.search(r"^#\+ description: \S", text, re.M)
+    assert re.search(r"^#\+ tags:\n#\+   - \S", text, re.M)
+    assert "PREFIX als: <https://w3id.org/alskg/vocab#>" in text
+    prepareQuery(text)
+    for param in set(re.findall(r"\?_([A-Za-z0-9]+)", text)):
+        assert "#+ params:" in text
+        assert re.search(rf"^#\+   - name: {param}$", text, re.M), param
+        assert re.search(r"^#\+     default: https://w3id\.org/alskg/id/", text, re.M)
+
+
+# --- competency questions -------------------------------------------------------------------
+
+
+def test_01_symptoms_of_als(graph: Graph) -> None:
+    rows = run(graph, "01-als-symptoms")
+    by_label = {r["label"]: r for r in rows}
+    assert set(by_label) == {
+        "upper limb muscle weakness", "muscle weakness", "slowed movement",
+        "skeletal muscle atrophy", "spasticity", "dysphagia", "difficulty breathing",
+    }
+    assert by_label["upper limb muscle weakness"]["hpoExact"] == OBO + "HP_0003484"
+    assert by_label["muscle weakness"]["hpoExact"] == OBO + "HP_0001324"
+    assert by_label["skeletal muscle atrophy"]["hpoExact"] == OBO + "HP_0003202"
+    assert by_label["spasticity"]["hpoExact"] == OBO + "HP_0001257"
+    assert by_label["spasticity"]["bodyRegions"] == "limb"
+    assert by_label["dysphagia"]["hpoExact"] == OBO + "HP_0002015"
+    assert by_label["dysphagia"]["stage"] == "later stages"
+    # Loose mappings stay close matches, never exact.
+    assert "hpoExact" not in by_label["slowed movement"]
+    assert by_label["slowed movement"]["hpoClose"] == OBO + "HP_0002067"
+    assert "hpoExact" not in by_label["difficulty breathing"]
+    assert by_label["difficulty breathing"]["hpoClose"] == OBO + "HP_0002093"
+    assert by_label["difficulty breathing"]["stage"] == "later stages"
+
+
+def test_02_first_symptom_and_laterality(graph: Graph) -> None:
+    rows = run(graph, "02-first-symptom")
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["label"] == "upper limb muscle weakness"
+    assert row["hpo"] == OBO + "HP_0003484"
+    assert row["laterality"] == "asymmetric"
+    assert "HPO has no class" in row["lateralityDefinition"]
+    assert set(row["bodyRegions"].split(", ")) == {"hand", "arm"}
+
+
+def test_02_hand_is_part_of_arm_is_part_of_limb(graph: Graph) -> None:
+    hand, arm, limb = (URIRef(f"{ID}anatomy/{n}") for n in ("hand", "arm", "limb"))
+    assert (hand, ALS.partOf, arm) in graph
+    assert (arm, ALS.partOf, limb) in graph
+    assert (ALS.partOf, RDF.type, OWL.TransitiveProperty) in graph
+
+
+def test_03_what_als_destroys_and_where(graph: Graph) -> None:
+    rows = run(graph, "03-what-als-destroys")
+    assert {(r["cellLabel"], r["locationLabel"]) for r in rows} == {("motor neuron", "spinal cord")}
+    assert rows[0]["cellId"] == OBO + "CL_0000100"
+    assert rows[0]["locationId"] == OBO + "UBERON_0002240"
+
+
+def test_04_approved_drugs_do_and_do_not(graph: Graph) -> None:
+    rows = run(graph, "04-approved-drugs")
+    status = {(r["drugLabel"], r["aspect"]): r["status"] for r in rows}
+    assert {drug for drug, _ in status} == {"riluzole", "edaravone"}
+    assert status[("riluzole", "survival")] == "established"
+    assert status[("riluzole", "function and symptom improvement")] == "not shown"
+    assert status[("riluzole", "cure")] == "not shown"
+    assert status[("edaravone", "slowing of progression")] == "suggested"
+    assert status[("edaravone", "cure")] == "not shown"
+    assert all(r["source"] == "Bonafede & Mariotti 2017" for r in rows)
+
+
+def test_05_msc_therapy_safety_supported_effectiveness_unproven(graph: Graph) -> None:
+    rows = run(graph, "05-intervention-evidence",
+               intervention=f"{ID}intervention/msc-therapy")
+    by_aspect = {r["aspect"]: r for r in rows}
+    assert by_aspect["safety"]["status"] == "supported"
+    assert by_aspect["feasibility"]["status"] == "supported"
+    assert by_aspect["effectiveness"]["status"] == "unproven"
+    safety_studies = by_aspect["safety"]["studies"]
+    for group in ("Deda", "Karussis", "Mazzini", "Blanquer", "Baek"):
+        assert group in safety_studies
+    assert OBO + "ECO_0000180" in by_aspect["safety"]["evidenceTypes"]
+    assert "studies" not in by_aspect["effectiveness"]
+    assert by_aspect["effectiveness"]["publications"] == "Bonafede & Mariotti 2017"
+    assert {r["date"] for r in rows} == {"2017-03-21"}
+
+
+def test_05_parameter_selects_another_intervention(graph: Graph) -> None:
+    rows = run(graph, "05-intervention-evidence", intervention=f"{ID}intervention/riluzole")
+    by_aspect = {r["aspect"]: r for r in rows}
+    assert by_aspect["survival"]["status"] == "established"
+    assert "riluzole pivotal trial 1994" in by_aspect["survival"]["studies"]
+
+
+def test_06_which_study_reported_what(graph: Graph) -> None:
+    rows = run(graph, "06-study-outcomes")
+    reported = {r["aspect"]: (r["group"], r["year"]) for r in rows}
+    assert reported == {
+        "survival": ("Martinez", "2009"),
+        "quality of life": ("Rushkevich", "2015"),
+        "neuromuscular improvement": ("Deda", "2009"),
+    }
+
+
+def test_07_cell_sources_and_routes(graph: Graph) -> None:
+    rows = {r["interventionLabel"]: r for r in run(graph, "07-cell-sources-and-routes")}
+    bone_marrow = rows["bone-marrow-derived stem cell therapy"]
+    assert bone_marrow["cellSource"] == "bone marrow"
+    assert "intraspinal" in bone_marrow["routes"].split(", ")
+    msc = rows["mesenchymal stem cell therapy"]
+    assert msc["cellType"] == "mesenchymal stem cell"
+    assert set(msc["routes"].split(", ")) == {"intrathecal", "intravenous"}
+    assert "intraventricular" in rows["stem cell therapy"]["routes"]
+    vesicles = rows["mesenchymal stem cell-derived exosome therapy"]
+    assert vesicles["derivedFrom"] == "mesenchymal stem cell"
+    assert "extracellular exosome" in vesicles["vesicleType"]
+    assert vesicles["inClinicalTrials"] == "false"
+    assert "routes" not in vesicles
+    for label in ("bone-marrow-derived stem cell therapy", "mesenchymal stem cell therapy"):
+        assert rows[label]["inClinicalTrials"] == "true"
+
+
+def test_08_hypothesis_about_stem_cells_and_exosomes(graph: Graph) -> None:
+    rows = run(graph, "08-hypothesis")
+    assert len(rows) == 1
+    row = rows[0]
+    assert set(row["effects"].split(", ")) == {"protect", "preserve", "regenerate"}
+    assert "mesenchymal stem cell-derived exosome therapy" in row["interventions"]
+    assert row["targetCells"] == "motor neuron"
+    assert row["source"] == "Bonafede & Mariotti 2017"
+
+
+def test_09_source_review_and_date(graph: Graph) -> None:
+    rows = run(graph, "09-source-review")
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["issued"] == "2017-03-21"
+    assert row["doi"] == "https://doi.org/10.3389/fncel.2017.00080"
+    assert set(row["authors"].split(", ")) == {"Roberta Bonafede", "Raffaella Mariotti"}
+    assert row["title"].startswith("ALS Pathogenesis and Therapeutic Approaches")
+    assert int(row["claims"]) == 12
+
+
+def test_10_studies_by_group_and_year(graph: Graph) -> None:
+    rows = run(graph, "10-studies-by-group")
+    groups = {(r["group"], r["year"]) for r in rows if "group" in r}
+    for expected in [("Deda", "2009"), ("Karussis", "2010"), ("Mazzini", "2010"),
+                     ("Blanquer", "2012"), ("Baek", "2012"), ("Martinez", "2009"),
+                     ("Rushkevich", "2015")]:
+        assert expected in groups
+    karussis = next(r for r in rows if r.get("group") == "Karussis")
+    assert karussis["phase"] == "phase I/II"
+    assert karussis["identifier"] == "https://doi.org/10.1001/archneurol.2010.248"
+    blanquer = next(r for r in rows if r.get("group") == "Blanquer")
+    assert blanquer["phase"] == "phase I"
+    assert set(blanquer["designs"].split(", ")) == {"open-label", "single-arm"}
+    deda = next(r for r in rows if r.get("group") == "Deda")
+    assert "identifier" not in deda and deda["citation"].startswith("Deda H et al.")
+    pmids = {r["identifier"] for r in rows if "identifier" in r and "pubmed" in r["identifier"]}
+    assert pmids == {"https://identifiers.org/pubmed:8302340",
+                     "https://identifiers.org/pubmed:28522181"}
+
+
+# --- safety rules of the graph --------------------------------------------------------------
+
+
+def test_no_cell_or_vesicle_therapy_treats(graph: Graph) -> None:
+    ask = """
+        PREFIX als: <https://w3id.org/alskg/vocab#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        ASK {
+          ?therapy a/rdfs:subClassOf* ?class ; als:treats ?disease .
+          VALUES ?class { als:CellTherapy als:ExtracellularVesicleTherapy }
+        }"""
+    assert not graph.query(ask).askAnswer
+    treaters = set(graph.subjects(ALS.treats, None))
+    assert treaters == {URIRef(f"{ID}intervention/riluzole"), URIRef(f"{ID}intervention/edaravone")}
+
+
+def test_every_claim_has_date_source_and_support(data: Graph) -> None:
+    claims = set(data.subjects(RDF.type, ALS.Claim))
+    assert len(claims) == 12
+    review = URIRef(f"{ID}publication/bonafede-mariotti-2017")
+    for claim in claims:
+        dates = list(data.objects(claim, DCTERMS.date))
+        assert dates == [Literal("2017-03-21", datatype=XSD.date)], claim
+        assert (claim, PROV.wasAttributedTo, review) in data, claim
+        support = set(data.objects(claim, ALS.supportedByStudy)) | set(
+            data.objects(claim, ALS.supportedByPublication))
+        assert support, claim
+        assert list(data.objects(claim, ALS.sourceStatement)), claim
+        assert all(str(e).startswith(OBO + "ECO_") for e in data.objects(claim, ALS.evidenceType))
+
+
+def test_effectiveness_of_msc_therapy_is_never_stronger_than_unproven(data: Graph) -> None:
+    msc = URIRef(f"{ID}intervention/msc-therapy")
+    statuses = {
+        str(data.value(claim, ALS.status)).rsplit("/", 1)[-1]
+        for claim in data.subjects(ALS.aboutIntervention, msc)
+        if data.value(claim, ALS.aspect) == URIRef(f"{ID}aspect/effectiveness")
+    }
+    assert statuses == {"unproven"}
+
+
+def test_every_vocabulary_term_has_one_label_and_a_definition(ontology: Graph) -> None:
+    terms = {s for s in ontology.subjects() if isinstance(s, URIRef)
+             and str(s).startswith(("https://w3id.org/alskg/vocab#", ID))}
+    assert len(terms) > 90
+    for term in terms:
+        assert len(list(ontology.objects(term, RDFS.label))) == 1, term
+        assert list(ontology.objects(term, SKOS.definition)), term
+    for concept in ontology.subjects(RDF.type, SKOS.Concept):
+        assert ontology.value(concept, SKOS.prefLabel) == ontology.value(concept, RDFS.label)
+        assert ontology.value(concept, SKOS.inScheme) is not None
+
+
+# --- SHACL ----------------------------------------------------------------------------------
+
+
+def _validate(data_graph: Graph, ontology: Graph) -> tuple[bool, Graph]:
+    from pyshacl import validate
+
+    shapes = Graph().parse(SHAPES, format="turtle")
+    conforms, results, _text = validate(
+        data_graph=data_graph, shacl_graph=shapes, ont_graph=ontology, inference="none",
+        advanced=True, allow_warnings=True,
+    )
+    assert isinstance(results, Graph)
+    return bool(conforms), results
+
+
+def test_data_conforms_to_shapes(data: Graph, ontology: Graph) -> None:
+    conforms, results = _validate(data, ontology)
+    messages = sorted(str(m) for m in results.objects(None, SH.resultMessage))
+    assert conforms, messages
+
+
+def test_every_shape_is_named_and_has_a_message() -> None:
+    shapes = Graph().parse(SHAPES, format="turtle")
+    nodes = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.objects(None, SH.property))
+    assert nodes
+    for shape in nodes:  # sh:or alternatives report through their named parent shape
+        assert shapes.value(shape, SH.name) is not None, shape
+        assert shapes.value(shape, SH.message) is not None, shape
+
+
+def test_shapes_catch_broken_data(data: Graph, ontology: Graph) -> None:
+    broken = Graph()
+    for triple in data:
+        broken.add(triple)
+    bad_claim = URIRef(f"{ID}claim/broken")
+    broken.add((bad_claim, RDF.type, ALS.Claim))
+    broken.add((bad_claim, RDFS.label, Literal("broken claim")))
+    broken.add((bad_claim, ALS.status, URIRef(f"{ID}status/proven")))
+    broken.add((bad_claim, ALS.evidenceType, URIRef("http://example.org/evidence")))
+    msc = URIRef(f"{ID}intervention/msc-therapy")
+    broken.add((msc, ALS.treats, URIRef(f"{ID}disease/als")))
+    broken.add((msc, SKOS.exactMatch, URIRef("http://purl.obolibrary.org/obo/CL_0000134x")))
+    bad_study = URIRef(f"{ID}study/no-year")
+    broken.add((bad_study, RDF.type, ALS.Study))
+    broken.add((bad_study, RDFS.label, Literal("study without year")))
+    broken.add((bad_study, ALS.investigates, URIRef(f"{ID}intervention/undescribed")))
+    broken.add((URIRef("http://example.org/outside"), RDFS.label, Literal("outside")))
+    conforms, results = _validate(broken, ontology)
+    assert not conforms
+    shapes = Graph().parse(SHAPES, format="turtle")
+    rules = set()
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        name = shapes.value(results.value(result, SH.sourceShape), SH.name)
+        rules.add(str(name))
+    assert {
+        "claim-about-intervention", "claim-about-condition", "claim-aspect", "claim-status",
+        "claim-evidence-type", "claim-date", "claim-attribution", "claim-support",
+        "no-treats-for-experimental", "treats-only-drugs", "external-iri-form", "study-year",
+        "study-reference", "study-investigates", "one-label", "subject-under-base",
+    } <= rules, rules
