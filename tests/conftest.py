@@ -86,8 +86,9 @@ class LiveServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited: " + self.process.stderr.read().decode()[-2000:])  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=2) as response:
+            try:  # ready once a query is answered (the query workers have started)
+                with urllib.request.urlopen(self.url + "/sparql?query=ASK%7B%7D",
+                                            timeout=10) as response:
                     if response.status == 200:
                         return
             except OSError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -30,6 +32,7 @@ CLAIM_PREFIXES = """
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
 """
 
 GOOD_CLAIM = """
@@ -41,7 +44,8 @@ claim:test-claim a als:Claim ;
     als:status status:supported ;
     als:supportedByPublication publication:bonafede-mariotti-2017 ;
     als:evidenceType obo:ECO_0000180 ;
-    dcterms:date "2017-03-21"^^xsd:date .
+    dcterms:date "2017-03-21"^^xsd:date ;
+    prov:wasAttributedTo publication:bonafede-mariotti-2017 .
 """
 
 BAD_CASES = {
@@ -165,7 +169,10 @@ def test_query_formats_from_the_cli(build_root: Path, fmt: str) -> None:
         rows = json.loads(result.output)["results"]["bindings"]
         assert any(r["d"]["value"].endswith("/riluzole") for r in rows)
     else:
-        assert "riluzole" in result.output.splitlines()[1]
+        delimiter = "," if fmt == "csv" else "\t"
+        rows = list(csv.reader(io.StringIO(result.output), delimiter=delimiter))
+        assert rows[0] == (["d"] if fmt == "csv" else ["?d"])
+        assert any(r[0].strip("<>").endswith("/riluzole") for r in rows[1:])
 
 
 def test_query_table_with_predeclared_prefixes(build_root: Path) -> None:

@@ -79,7 +79,11 @@ def test_there_is_one_query_per_competency_question() -> None:
     assert all(re.match(r"^\d{2}-[a-z0-9-]+\.rq$", name) for name in names), names
 
 
-@pytest.mark.parametrize("path", _query_files(), ids=lambda p: p.name)
+def _competency_files() -> list[Path]:
+    return [p for p in _query_files() if re.match(r"^[01]\d-", p.name)]
+
+
+@pytest.mark.parametrize("path", _competency_files(), ids=lambda p: p.name)
 def test_query_parses_and_has_grlc_header(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("#+ summary: ")

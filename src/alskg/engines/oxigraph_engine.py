@@ -76,6 +76,7 @@ class OxigraphEngine(Engine):
         default, named = spec.effective(self.base)
         kwargs: dict[str, Any] = {
             "prefixes": self.prefixes,
+            "base_iri": self.base,
             "default_graph": [ox.NamedNode(g) for g in default],
         }
         if named is not None:
@@ -85,6 +86,8 @@ class OxigraphEngine(Engine):
         try:
             result = self.store.query(query, **kwargs)
         except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        except RuntimeError as exc:  # e.g. a bound variable the SELECT does not project
             raise QuerySyntaxError(str(exc)) from None
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome("ASK", boolean=bool(result))

@@ -12,6 +12,8 @@ from typing import Any
 import rdflib.plugins.sparql as rdflib_sparql
 from rdflib import Dataset, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
@@ -98,8 +100,13 @@ class RdflibEngine(Engine):
     def _run(self, query: str, spec: DatasetSpec, bindings: dict[str, Node], max_rows: int,
              deadline: float | None) -> QueryOutcome:
         default, named = spec.effective(self.base)
+        protocol_dataset = spec.default_graphs is not None or spec.named_graphs is not None
         with self._lock:
             prepared = self._prepare(query)
+            if protocol_dataset and prepared.algebra.get("datasetClause"):
+                # The protocol's default-graph-uri / named-graph-uri override FROM / FROM NAMED.
+                prepared = Query(prepared.prologue, CompValue(
+                    prepared.algebra.name, **{**prepared.algebra, "datasetClause": None}))
             view, store = self._view(default, named)
             store.deadline = deadline
             try:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef, Variable
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 from rdflib.paths import AlternativePath, Path as RdfPath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -42,6 +42,9 @@ HEADER = re.compile(r"^#\+\s*([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
 # A premise pattern: subject, alternative predicates, object (terms or variables).
 Pattern = tuple[Node, tuple[Node, ...], Node]
 Solution = dict[str, Node]
+# What a rule reads: (predicate, None) for any triple with that predicate, (rdf:type, class) for
+# the members of one class.
+Reads = frozenset[tuple[URIRef, URIRef | None]]
 
 
 class RuleError(ValueError):
@@ -67,7 +70,7 @@ class DomainRule:
     template: tuple[Triple, ...]
     patterns: tuple[Pattern, ...]
     subselects: tuple[SubSelect, ...]
-    predicates: frozenset[URIRef] | None  # None: the rule may read any predicate
+    reads: Reads | None  # None: the rule may read any triple
 
 
 def load_rules(rules_dir: Path | None) -> list[DomainRule]:
@@ -160,13 +163,13 @@ def parse_rule(name: str, text: str) -> DomainRule:
     patterns: list[Pattern] = []
     subselects: list[SubSelect] = []
     _collect_patterns(algebra.p, patterns, subselects, top=True)
-    predicates: set[URIRef] = set()
-    open_predicates = _collect_predicates(algebra.p, predicates)
+    reads: set[tuple[URIRef, URIRef | None]] = set()
+    open_reads = _collect_reads(algebra.p, reads)
     return DomainRule(
         name=name, summary=summary, stratum=stratum, select=_select_text(name, full),
         template=template,  # type: ignore[arg-type]
         patterns=tuple(patterns), subselects=tuple(subselects),
-        predicates=None if open_predicates else frozenset(predicates))
+        reads=None if open_reads else frozenset(reads))
 
 
 def _alternatives(predicate: object) -> tuple[Node, ...] | None:
@@ -193,7 +196,7 @@ def _collect_patterns(node: object, patterns: list[Pattern], subselects: list[Su
             if alternatives is not None:
                 patterns.append((s, alternatives, o))
         return
-    if node.name == "ToMultiSet":
+    if node.name == "ToMultiSet" and getattr(node["p"], "name", None) == "Project":
         inner: list[Pattern] = []
         _collect_patterns(node["p"], inner, subselects, top=False)
         project = node["p"]
@@ -211,39 +214,61 @@ def _collect_patterns(node: object, patterns: list[Pattern], subselects: list[Su
             _collect_patterns(node[key], patterns, subselects, top)
 
 
-def _collect_predicates(node: object, found: set[URIRef]) -> bool:
-    """Collect every predicate IRI used anywhere; return True if some predicate is open."""
-    open_predicate = False
+def _collect_reads(node: object, found: set[tuple[URIRef, URIRef | None]]) -> bool:
+    """Collect what the query reads, anywhere in it; return True if a predicate is open."""
+    open_read = False
     if isinstance(node, list | tuple):
         for item in node:
-            open_predicate |= _collect_predicates(item, found)
-        return open_predicate
+            open_read |= _collect_reads(item, found)
+        return open_read
     if isinstance(node, CompValue):
         triples = node.get("triples")
-        if triples:
+        if isinstance(triples, list):
             for triple in triples:
-                open_predicate |= _path_iris(triple[1], found)
+                if isinstance(triple, list | tuple):
+                    # parser blocks hold flat runs of subject, predicate, object
+                    for i in range(1, len(triple) - 1, 3):
+                        open_read |= _read_of(triple[i], triple[i + 1], found)
         for key, value in node.items():
             if key != "triples":
-                open_predicate |= _collect_predicates(value, found)
-    return open_predicate
+                open_read |= _collect_reads(value, found)
+    return open_read
 
 
-def _path_iris(predicate: object, found: set[URIRef]) -> bool:
+def _read_of(predicate: object, obj: object, found: set[tuple[URIRef, URIRef | None]]) -> bool:
     if isinstance(predicate, URIRef):
-        found.add(predicate)
+        if predicate == RDF.type and isinstance(obj, URIRef):
+            found.add((predicate, obj))
+        else:
+            found.add((predicate, None))
         return False
     if isinstance(predicate, RdfPath):
-        open_predicate = False
+        open_read = False
         for attr in ("args", "arg", "path"):
             value = getattr(predicate, attr, None)
-            if isinstance(value, list):
-                for item in value:
-                    open_predicate |= _path_iris(item, found)
-            elif value is not None:
-                open_predicate |= _path_iris(value, found)
-        return open_predicate
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    open_read |= _read_of(item, None, found)
+        return open_read
     return True
+
+
+def rule_reads(rules: Iterable[DomainRule]) -> Reads | None:
+    """Return what any of the rules reads, or None when one may read any triple."""
+    found: set[tuple[URIRef, URIRef | None]] = set()
+    for rule in rules:
+        if rule.reads is None:
+            return None
+        found |= rule.reads
+    return frozenset(found)
+
+
+def reads_triple(reads: Reads | None, triple: Triple) -> bool:
+    """Tell whether a rule reading `reads` can see `triple`."""
+    if reads is None:
+        return True
+    p = triple[1]
+    return (p, None) in reads or (p == RDF.type and (p, triple[2]) in reads)
 
 
 # -- Oxigraph conversion ------------------------------------------------------------------------
@@ -254,6 +279,9 @@ def turtle_term(term: Node) -> str:
     if isinstance(term, BNode):
         return f"<{BNODE_IRI_PREFIX}{term}>"
     return nt_term(term)
+
+
+_XSD_STRING = str(XSD.string)
 
 
 def from_oxigraph(term: object) -> Node:
@@ -267,7 +295,7 @@ def from_oxigraph(term: object) -> Node:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        if datatype == str(XSD.string):
+        if datatype == _XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype))
     if isinstance(term, ox.BlankNode):
@@ -290,16 +318,6 @@ def triple_lines(triples: Iterable[Triple]) -> Iterator[str]:
         yield f"{turtle_term(s)} {turtle_term(p)} {turtle_term(o)} ."
 
 
-def rule_predicates(rules: Iterable[DomainRule]) -> frozenset[URIRef] | None:
-    """Return the predicates any of the rules reads, or None when one reads any predicate."""
-    found: set[URIRef] = set()
-    for rule in rules:
-        if rule.predicates is None:
-            return None
-        found |= rule.predicates
-    return frozenset(found)
-
-
 # -- running ------------------------------------------------------------------------------------
 
 
@@ -308,15 +326,25 @@ def _solutions(store: ox.Store, query: str) -> list[Solution]:
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     out: list[Solution] = []
+    cache: dict[object, Node] = {}
     for row in result:
         solution: Solution = {}
         for name in names:
             value = row[name]
             if value is not None:
-                solution[name] = from_oxigraph(value)
+                term = cache.get(value)
+                if term is None:
+                    term = cache[value] = from_oxigraph(value)
+                solution[name] = term
         out.append(solution)
-    out.sort(key=lambda sol: sorted((k, nt_term(v)) for k, v in sol.items()))
+    out.sort(key=lambda sol: [(k, _term_key(sol[k])) for k in sorted(sol)])
     return out
+
+
+def _term_key(term: Node) -> tuple[int, str, str]:
+    if isinstance(term, Literal):
+        return 2, str(term), str(term.datatype or term.language or "")
+    return (1 if isinstance(term, BNode) else 0), str(term), ""
 
 
 def _bind(term: Node, solution: Solution) -> Node | None:
@@ -346,19 +374,22 @@ class RuleOutput:
     premises: tuple[Triple, ...]
 
 
-def run_rule(rule: DomainRule, store: ox.Store,
-             exists: Callable[[Triple], bool]) -> list[RuleOutput]:
-    """Run one rule; return derived triples with premises (existing triples only), sorted."""
+def run_rule(rule: DomainRule, store: ox.Store, exists: Callable[[Triple], bool],
+             provenance: bool = True) -> list[RuleOutput]:
+    """Run one rule; return derived triples with premises (existing triples only), sorted.
+
+    With ``provenance=False`` premises are not looked for (every output has none).
+    """
     solutions = _solutions(store, rule.select)
-    groups = [_subselect_groups(sub, store) for sub in rule.subselects]
+    groups = [_subselect_groups(sub, store) for sub in rule.subselects] if provenance else []
     out: dict[Triple, tuple[Triple, ...]] = {}
     for solution in solutions:
         premises: dict[Triple, None] = {}
-        for pattern in rule.patterns:
+        for pattern in rule.patterns if provenance else ():
             for triple in _instantiate(pattern, solution):
                 if exists(triple):
                     premises[triple] = None
-        for sub, grouped in zip(rule.subselects, groups, strict=True):
+        for sub, grouped in zip(rule.subselects if provenance else (), groups, strict=True):
             key = tuple(nt_term(solution[v]) if v in solution else "" for v in sub.projected)
             for triple in grouped.get(key, ()):
                 if exists(triple):

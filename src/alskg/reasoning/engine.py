@@ -18,6 +18,12 @@ from .store import Derivation, FactStore, IdTriple, Vocab
 from .terms import UNSUPPORTED_PREDICATES, sort_key
 
 Pending = dict[IdTriple, tuple[str, tuple[IdTriple, ...]]]
+# When one round derives a triple in several ways, the explanation keeps the rule listed first.
+RULE_PREFERENCE = {rule: i for i, rule in enumerate((
+    "cax-sco", "cax-eqc1", "cax-eqc2", "prp-spo1", "prp-eqp1", "prp-eqp2", "prp-inv1", "prp-inv2",
+    "prp-symp", "prp-trp", "prp-spo2", "cls-int1", "cls-int2", "cls-uni", "cls-hv1", "cls-hv2",
+    "cls-svf1", "cls-svf2", "cls-avf", "prp-fp", "prp-ifp", "eq-sym", "eq-trans", "eq-rep-s",
+    "eq-rep-o", "prp-dom", "prp-rng"))}
 Emit = Callable[[int, int, int, str, tuple[IdTriple, ...]], None]
 
 
@@ -28,14 +34,13 @@ class Engine:
         """Intern the input in a canonical (sorted) order and index it."""
         self.store = FactStore()
         self.vocab = Vocab(self.store)
-        terms = set()
-        for graph in (ontology, asserted):
-            for t in graph:
-                terms.update(t)
+        triples = [t for graph in (ontology, asserted) for t in graph]
+        terms = {term for t in triples for term in t}
         for term in sorted(terms, key=sort_key):
             self.store.intern(term)
         ids = self.store.ids
-        facts = {(ids[s], ids[p], ids[o]) for graph in (ontology, asserted) for s, p, o in graph}
+        facts = {(ids[s], ids[p], ids[o]) for s, p, o in triples}
+        del triples, terms
         self.input_size = len(facts)
         for t in sorted(facts):
             self.store.add(t)
@@ -52,8 +57,12 @@ class Engine:
 
     # -- driving -----------------------------------------------------------------------------
 
-    def saturate(self, delta: list[IdTriple] | None = None) -> None:
-        """Run to a fixpoint; `delta` lists triples added since the last fixpoint (None: all)."""
+    def saturate(self, delta: list[IdTriple] | None = None) -> int:
+        """Run to a fixpoint; `delta` lists triples added since the last fixpoint (None: all).
+
+        Returns the first round of this run: triples derived from then on are new.
+        """
+        first_round = self.round + 1
         full = delta is None or any(self.vocab.is_schema(t) for t in delta)
         while True:
             if full or self.rules is None:
@@ -62,10 +71,10 @@ class Engine:
                 delta = self.store.triples()
             assert delta is not None
             if not delta:
-                return
+                return first_round
             pending = self._round(delta)
             if not pending:
-                return
+                return first_round
             self.round += 1
             self.rounds_run += 1
             new = sorted(pending)
@@ -102,10 +111,15 @@ class Engine:
         type_id = v.type
         pred_rules, class_rules = self.rules.predicates, self.rules.classes
         same_as = self.rules.uses_same_as
+        rank = RULE_PREFERENCE.get
 
         def emit(s: int, p: int, o: int, rule: str, premises: tuple[IdTriple, ...]) -> None:
             t = (s, p, o)
-            if t in pending:
+            found = pending.get(t)
+            if found is not None:
+                # Same round, several derivations: keep the most telling rule (deterministic).
+                if rank(rule, 99) < rank(found[0], 99):
+                    pending[t] = (rule, premises)
                 return
             by_s = so.get(p)
             if by_s is not None:
