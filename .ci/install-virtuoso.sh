@@ -34,4 +34,4 @@ if [ -x /etc/init.d/virtuoso-opensource-7 ]; then
     fi
 fi
 
-echo "virtuoso: $(command -v virtuoso-t) ($(virtuoso-t -? 2>&1 | head -n 2 | tail -n 1 || true))"
+echo "virtuoso: $(command -v virtuoso-t), $(command -v isql-vt)"

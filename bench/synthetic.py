@@ -22,18 +22,38 @@ ALS = Namespace("https://w3id.org/alskg/vocab#")
 BASE = "https://w3id.org/alskg/id/"
 OBO = Namespace("http://purl.obolibrary.org/obo/")
 
-ASPECTS = ("safety", "feasibility", "survival", "slowing-progression", "function",
-           "quality-of-life", "neuromuscular-improvement", "effectiveness", "cure")
+ASPECTS = (
+    "safety",
+    "feasibility",
+    "survival",
+    "slowing-progression",
+    "function",
+    "quality-of-life",
+    "neuromuscular-improvement",
+    "effectiveness",
+    "cure",
+)
 STATUSES = ("established", "supported", "suggested", "reported", "unproven", "not-shown")
-DESIGNS = ("open-label", "single-arm", "randomised-controlled", "double-blind",
-           "placebo-controlled", "case-report")
+DESIGNS = (
+    "open-label",
+    "single-arm",
+    "randomised-controlled",
+    "double-blind",
+    "placebo-controlled",
+    "case-report",
+)
 PHASES = ("phase-1", "phase-1-2", "phase-2", "phase-2-3", "phase-3")
 QUALIFIERS = ("first-symptom", "asymmetric", "progressive", "late-stage")
 ROUTES = ("intrathecal", "intraspinal", "intravenous", "intraventricular")
-THERAPY_CLASSES = (ALS.Drug, ALS.CellTherapy, ALS.StemCellTherapy, ALS.MesenchymalStemCellTherapy,
-                   ALS.ExtracellularVesicleTherapy)
+THERAPY_CLASSES = (
+    ALS.Drug,
+    ALS.CellTherapy,
+    ALS.StemCellTherapy,
+    ALS.MesenchymalStemCellTherapy,
+    ALS.ExtracellularVesicleTherapy,
+)
 # Roughly how many triples one intervention with its studies and claims adds (measured).
-TRIPLES_PER_UNIT = 80
+TRIPLES_PER_UNIT = 64
 
 
 def iri(kind: str, slug: str) -> URIRef:

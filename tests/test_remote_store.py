@@ -32,8 +32,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import LiveServer, free_port
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
+from test_engines_differential import answer_key, assert_same_answers
 
 from alskg.buildstore import BuiltDataset
 from alskg.catalog import NamedQuery, load_catalog
@@ -49,10 +51,7 @@ from alskg.engines.remote_engine import (
 )
 from alskg.errors import QuerySyntaxError
 from alskg.namespaces import graph_iri
-from alskg.publish import GraphLines, Publisher, PublishError, chunks, graphs_of
-
-from conftest import LiveServer, free_port  # noqa: I001 - the tests folder's shared helpers
-from test_engines_differential import answer_key, assert_same_answers
+from alskg.publish import GraphLines, Publisher, PublishError, chunks
 
 SELECT_JSON = {
     "head": {"vars": ["s", "label", "n", "b", "missing"]},
@@ -490,10 +489,11 @@ def test_every_named_query_answers_as_embedded(published: str, built: BuiltDatas
             continue
         try:
             got = remote.run(query.text, bindings=bindings, max_rows=100_000, timeout=60)
-            # Virtuoso returns EXISTS(...) as 1/0, not true/false.
-            assert_same_answers(answer_key(expected, query.text, booleans_as_numbers=True),
-                                answer_key(got, query.text, booleans_as_numbers=True),
-                                query.name)
+            # Virtuoso returns EXISTS(...) as 1/0, not true/false, and orders literals longer
+            # than ~50 characters by their first 20 only.
+            options: dict[str, Any] = {"booleans_as_numbers": True, "order_prefix": 20}
+            assert_same_answers(answer_key(expected, query.text, **options),
+                                answer_key(got, query.text, **options), query.name)
             compared.append(query.name)
         except (AssertionError, QuerySyntaxError, RemoteStoreError) as exc:
             if query.name in VIRTUOSO_DEVIATIONS:

@@ -16,21 +16,22 @@ from pathlib import Path
 
 import pytest
 from conftest import LiveServer
-from w3c import PASSED, Outcome, ProtocolTest, Report, protocol_tests, run_protocol_suite, \
-    suites_root, write_protocol_build
+from w3c import (
+    PASSED,
+    Outcome,
+    ProtocolTest,
+    Report,
+    protocol_tests,
+    run_protocol_suite,
+    suites_root,
+    write_protocol_build,
+)
 
 ENGINES = ("oxigraph", "rdflib")
 
 # Protocol tests that fail because of a server bug reported to the lead; remove an entry when
 # the bug is fixed (the xfail is strict, so a fixed bug turns the test red until then).
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("oxigraph", "query_content_type_construct"):
-        "oxigraph engine passes no base IRI: `CONSTRUCT { <s> <p> 1 } WHERE {}` is refused "
-        "with 400 (engines/oxigraph_engine.py, OxigraphEngine._run)",
-    ("rdflib", "query_multiple_dataset"):
-        "rdflib engine lets the query's FROM override the protocol's named-graph-uri "
-        "(engines/rdflib_engine.py, RdflibEngine._run)",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _test_names() -> list[str]:

@@ -35,7 +35,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -306,41 +306,49 @@ def _http_request(graph: Graph, node: Node) -> HttpRequest:
                        None if fmt is None else str(fmt))
 
 
+def write_build(root: Path, lines: Iterable[str], label: str = "test",
+                version: str = "test") -> Any:
+    """Publish a build of N-Quads lines with `BuildWriter`; return the BuiltDataset.
+
+    The receipt carries what the server reads: content hash, dataset size and graph counts.
+    """
+    from alskg.buildstore import DATASET_FILE, RECEIPT_FILE, BuildWriter
+    from alskg.nquads import content_hash
+
+    ordered = sorted(set(lines))
+    counts: Counter[str] = Counter()
+    for line in ordered:
+        counts[line.rstrip(" .\n").rsplit(" ", 1)[-1].strip("<>")] += 1
+    writer = BuildWriter(root)
+    try:
+        dataset = writer.write_lines(DATASET_FILE, ordered)
+        receipt = {"version": version, "content_hash": content_hash(ordered),
+                   "dataset_file": DATASET_FILE, "dataset_bytes": dataset.stat().st_size,
+                   "graphs": dict(sorted(counts.items())), "triples": len(ordered),
+                   "reasoning": {"mode": "none"}, "validated": False,
+                   "created": datetime.now(UTC).isoformat(timespec="seconds")}
+        writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
+        return writer.publish(label)
+    except BaseException:
+        writer.abandon()
+        raise
+
+
 def write_protocol_build(root: Path, tests: Iterable[ProtocolTest]) -> Any:
     """Write a build holding the tests' graph data; return the published BuiltDataset.
 
     Each `ut:graphData` file becomes a named graph called by its `rdfs:label` IRI, and its
     triples are also loaded into the asserted graph, which the server's default graph includes.
     """
-    from alskg.buildstore import DATASET_FILE, RECEIPT_FILE, BuildWriter
-    from alskg.nquads import content_hash
-
     files: dict[str, Path] = {}
     for test in tests:
         for path, label in test.graph_data:
             files[label] = path
-    lines: set[str] = set()
-    counts: Counter[str] = Counter()
+    lines: list[str] = []
     for number, (label, path) in enumerate(sorted(files.items())):
         for graph in (label, ASSERTED):
-            for line in quad_lines(path, graph, f"f{number}x"):
-                if line not in lines:
-                    lines.add(line)
-                    counts[graph] += 1
-    ordered = sorted(lines)
-    writer = BuildWriter(root)
-    try:
-        dataset = writer.write_lines(DATASET_FILE, ordered)
-        receipt = {"version": "w3c-protocol-tests", "content_hash": content_hash(ordered),
-                   "dataset_file": DATASET_FILE, "dataset_bytes": dataset.stat().st_size,
-                   "graphs": dict(sorted(counts.items())), "triples": len(ordered),
-                   "reasoning": {"mode": "none"}, "validated": False,
-                   "created": datetime.now(UTC).isoformat(timespec="seconds")}
-        writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
-        return writer.publish("w3c-protocol")
-    except BaseException:
-        writer.abandon()
-        raise
+            lines.extend(quad_lines(path, graph, f"f{number}x"))
+    return write_build(root, lines, "w3c-protocol", "w3c-protocol-tests")
 
 
 @dataclass

@@ -215,13 +215,12 @@ def explain_command(subject: str, predicate: str, obj: str, build_dir: Path | No
               help="Query engine (default oxigraph; remote needs --store).")
 @click.option("--store", default=None, help="sparql+http://host:port/sparql of a SPARQL store.")
 @click.option("--timeout", type=float, default=None, help="Query time limit in seconds (10).")
-@click.option("--base", default=None, help="The graph's IRI base (default https://w3id.org/alskg/).")
 @click.option("--get", "get_path", default=None,
               help="Answer one GET request in-process and print it (no socket).")
 @build_dir_option
 def serve_command(host: str, port: int, workers: int, threads: int, query_workers: int,
                   engine: str | None, store: str | None, timeout: float | None,
-                  base: str | None, get_path: str | None, build_dir: Path | None) -> None:
+                  get_path: str | None, build_dir: Path | None) -> None:
     """Serve the SPARQL endpoint and pages with gunicorn (building first if needed)."""
     from .serve import run_server
 
@@ -236,8 +235,6 @@ def serve_command(host: str, port: int, workers: int, threads: int, query_worker
         overrides["ALSKG_STORE"] = store
     if timeout is not None:
         overrides["ALSKG_QUERY_TIMEOUT"] = timeout
-    if base:
-        overrides["ALSKG_BASE"] = base
     if get_path:
         from .web import create_app
 
@@ -248,19 +245,13 @@ def serve_command(host: str, port: int, workers: int, threads: int, query_worker
     run_server(overrides, host=host, port=port, workers=workers, threads=threads)
 
 
-def register_optional_commands() -> None:
+def register_commands() -> None:
     """Attach the commands that live in their own modules (evidence, export, publish, import)."""
-    import importlib
+    from . import cli_export, cli_extra, cli_scale
 
-    for module_name in ("alskg.cli_extra",):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        for command in getattr(module, "COMMANDS", []):
+    for module in (cli_extra, cli_export, cli_scale):
+        for command in module.COMMANDS:
             main.add_command(command)
 
 
-register_optional_commands()
+register_commands()

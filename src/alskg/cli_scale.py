@@ -38,7 +38,7 @@ def publish_command(store: str, update_url: str | None, gsp_url: str | None, aut
     --update-url …/sparql-auth or --gsp-url …/sparql-graph-crud-auth with --auth dba:….
     """
     from .cli import ensure_build
-    from .publish import PublishError, Publisher
+    from .publish import Publisher, PublishError
 
     if update_url and gsp_url:
         raise click.UsageError("give --update-url or --gsp-url, not both")

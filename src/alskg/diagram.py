@@ -59,7 +59,7 @@ class Model:
     defined: list[str]
 
 
-def _local(iri: Node) -> str:
+def _local(iri: Node | str) -> str:
     text = str(iri)
     for sep in ("#", "/"):
         if sep in text:
@@ -68,7 +68,7 @@ def _local(iri: Node) -> str:
 
 
 def _named(graph: Graph, node: Node, predicate: URIRef) -> list[URIRef]:
-    return sorted((v for v in graph.objects(node, predicate)  # type: ignore[arg-type]
+    return sorted((v for v in graph.objects(node, predicate)
                    if isinstance(v, URIRef)), key=str)
 
 
@@ -99,7 +99,7 @@ def read_model(ontology: Graph, namespace: str = str(ALS)) -> Model:
         ranges = [str(r) for r in _named(ontology, prop, RDFS.range) if str(r) in boxes]
         label = _local(prop)
         for inverse in _named(ontology, prop, OWL.inverseOf) + \
-                sorted(ontology.subjects(OWL.inverseOf, prop), key=str):  # type: ignore[arg-type]
+                sorted(ontology.subjects(OWL.inverseOf, prop), key=str):
             if isinstance(inverse, URIRef) and inverse != prop:
                 skip.add(inverse)
                 label = f"{label} / {_local(inverse)}"
@@ -120,10 +120,10 @@ def read_model(ontology: Graph, namespace: str = str(ALS)) -> Model:
             loose.append(text)
         for owner in owners:
             boxes[owner].attributes.append(text)
-    for cls in boxes:
-        for parent in _named(ontology, URIRef(cls), RDFS.subClassOf):
+    for key in boxes:
+        for parent in _named(ontology, URIRef(key), RDFS.subClassOf):
             if str(parent) in boxes:
-                links.setdefault((cls, str(parent), True), [])
+                links.setdefault((key, str(parent), True), [])
     arrows = [Link(s, t, ", ".join(labels), sub) for (s, t, sub), labels in sorted(links.items())]
     return Model(boxes, arrows, sorted(loose), defined)
 
@@ -408,7 +408,8 @@ def render_svg(model: Model, href: Callable[[str], str] | None = None,
     height = max((n.y + n.height for n in real), default=0.0) + MARGIN
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="model-diagram" role="img" '
            f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
-           f'height="{height:.0f}" font-family="system-ui, sans-serif" font-size="12">',
+           f'height="{height:.0f}" style="max-width:100%;height:auto" '
+           'font-family="system-ui, sans-serif" font-size="12">',
            f"<title>{escape(title)}</title>",
            "<defs>",
            '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '

@@ -29,6 +29,7 @@ its version; it sees the new one when restarted.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import logging
@@ -37,6 +38,7 @@ import re
 import shutil
 import sys
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -294,6 +296,8 @@ def import_files(paths: list[Path], store_path: Path, *, graph: str | None = Non
     versions.mkdir(parents=True, exist_ok=True)
     label = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     pending = versions / f".tmp-{label}"
+    store: Any = None
+    writer: _Writer | None = None
     try:
         if old is not None:
             ox.Store.read_only(str(old)).backup(str(pending))
@@ -317,10 +321,15 @@ def import_files(paths: list[Path], store_path: Path, *, graph: str | None = Non
         (pending / STORE_INFO).write_text(json.dumps({
             "build_hash": report.build_hash, "graphs": report.graphs, "imports": imports,
         }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        del writer, store
+        writer = store = None  # close the store before the folder moves
+        gc.collect()
         os.replace(pending, report.version)
-    except BaseException:
+    except BaseException as exc:
         progress.finish()
+        # The store closes when the last reference goes: the traceback's frames hold some.
+        writer = store = None
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
         shutil.rmtree(pending, ignore_errors=True)
         raise
     _point(store_path, report.version)
@@ -366,7 +375,7 @@ def _import_one(writer: _Writer, path: Path, target: str, rdf_format: Any, gzipp
     count = 0
     raw = path.open("rb")
     counter = CountingReader(raw)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=counter, mode="rb") if gzipped else counter  # type: ignore[assignment]
+    stream: Any = gzip.GzipFile(fileobj=counter, mode="rb") if gzipped else counter  # type: ignore[call-overload]
     label = path.name
     buffer: list[Any] = []
     try:

@@ -114,7 +114,7 @@ def _union(graphs: Mapping[str, Graph], names: Iterable[str]) -> Graph:
 
 def _text(graph: Graph, node: Node, *predicates: URIRef) -> str:
     for predicate in predicates:
-        values = sorted(str(v) for v in graph.objects(node, predicate)  # type: ignore[arg-type]
+        values = sorted(str(v) for v in graph.objects(node, predicate)
                         if isinstance(v, Literal))
         if values:
             return " ".join(values[0].split())
@@ -202,7 +202,7 @@ def biolink_predicate(graph: Graph, subject: URIRef, predicate: URIRef) -> str |
 
 def _publications(graph: Graph, node: Node) -> set[Node]:
     return set(graph.objects(node, PROV.wasDerivedFrom)) | \
-        set(graph.objects(node, PROV.wasAttributedTo))  # type: ignore[arg-type]
+        set(graph.objects(node, PROV.wasAttributedTo))
 
 
 def edge_publications(graph: Graph, s: URIRef, p: URIRef, o: URIRef) -> tuple[str, ...]:

@@ -7,8 +7,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from .examples import examples_graph
 from .namespaces import DEFAULT_BASE, VOID
-from .void import void_graph
 from .sources import Sources
+from .void import void_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 SOURCE_REVIEW_DOI = URIRef("https://doi.org/10.3389/fncel.2017.00080")

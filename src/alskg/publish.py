@@ -8,9 +8,11 @@ Two ways to write, both standard:
   `DROP SILENT GRAPH <g>` then `INSERT DATA { GRAPH <g> { … } }` in chunks.
 
 Blank nodes are scoped to one request, so triples connected through blank nodes always travel
-in the same request (as `INSERT { … } WHERE { }`, since Virtuoso refuses blank nodes in INSERT
-DATA, in small chunks, since its SPARQL compiler refuses templates past 10,000 lines of SQL). After writing, each graph's triple count is read back through the query
-endpoint (with the graph named explicitly as the default graph) and compared with the build.
+in the same request: as `INSERT { … } WHERE { }` (Virtuoso refuses blank nodes in INSERT DATA),
+in small chunks (its SPARQL compiler refuses updates past 10,000 lines of generated SQL; a plain
+chunk it refuses is split in halves and sent again). After writing, each graph's triple count is
+read back through the query endpoint (the graph named as the default graph) and compared with
+the build.
 
 Virtuoso: its `/sparql` endpoint accepts updates only after `GRANT SPARQL_UPDATE TO "SPARQL"`;
 or use the authenticated endpoints `/sparql-auth` (update) and `/sparql-graph-crud-auth` (Graph

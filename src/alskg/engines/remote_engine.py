@@ -217,7 +217,7 @@ class StoreClient:
             except (OSError, TimeoutError):
                 body = b""
             return HttpAnswer(exc.code, _lower(exc.headers.items() if exc.headers else []), body)
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise QueryTimeout(f"the store did not answer in time ({exc})") from None
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (TimeoutError, socket.timeout)):
@@ -262,12 +262,14 @@ class RemoteEngine(Engine):
         self._graph_names: list[str] | None = None
 
     # -- the engine contract ---------------------------------------------------------------
-    def graph_names(self) -> list[str]:
+    def graph_names(self, deadline: float | None = None) -> list[str]:
         """Return those of the build's graphs (and any `graphs` given) the store holds."""
         if self._graph_names is None:
+            if not self.known_graphs:
+                return []
             outcome = self._send(
                 "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                (EMPTY_GRAPH,), self.known_graphs, "SELECT", 10_000, None)
+                (EMPTY_GRAPH,), self.known_graphs, "SELECT", 10_000, deadline)
             self._graph_names = sorted(str(row[0]) for row in outcome.rows if row[0] is not None)
         return list(self._graph_names)
 
@@ -279,7 +281,7 @@ class RemoteEngine(Engine):
                                    "DESCRIBE)")
         default, named = spec.effective(self.base)
         if named is None:
-            named = tuple(self.graph_names())
+            named = tuple(self.graph_names(deadline))
         text = self.prepare(query, bindings)
         return self._send(text, default or (EMPTY_GRAPH,), named or (EMPTY_GRAPH,), form,
                           max_rows, deadline)

@@ -139,8 +139,10 @@ def schema_round(store: FactStore, v: Vocab) -> SchemaDerivations:
     for p1, p2 in _pairs(store, v.eqp):
         emit((p1, v.spo, p2), "scm-eqp1", ((p1, v.eqp, p2),))
         emit((p2, v.spo, p1), "scm-eqp1", ((p1, v.eqp, p2),))
-    for pred, first, second in ((v.domain, "scm-dom1", "scm-dom2"),
-                                (v.range, "scm-rng1", "scm-rng2")):
+    for pred, first, second in (
+        (v.domain, "scm-dom1", "scm-dom2"),
+        (v.range, "scm-rng1", "scm-rng2"),
+    ):
         for p, c1 in _pairs(store, pred):
             for c2 in sorted(store.objects(c1, v.sco)):
                 emit((p, pred, c2), first, ((p, pred, c1), (c1, v.sco, c2)))
@@ -158,17 +160,26 @@ def schema_round(store: FactStore, v: Vocab) -> SchemaDerivations:
 
 def _restriction_subsumption(store: FactStore, v: Vocab, emit: Emit) -> None:
     """scm-hv, scm-svf1, scm-svf2, scm-avf1, scm-avf2: subsumption between restrictions."""
-    for pred, same_property_rule, same_filler_rule in ((v.has_value, None, "scm-hv"),
-                                                       (v.svf, "scm-svf1", "scm-svf2"),
-                                                       (v.avf, "scm-avf1", "scm-avf2")):
-        restrictions = [(c, y, p) for c, y in _pairs(store, pred)
-                        for p in sorted(store.objects(c, v.on_property))]
+    for pred, same_property_rule, same_filler_rule in (
+        (v.has_value, None, "scm-hv"),
+        (v.svf, "scm-svf1", "scm-svf2"),
+        (v.avf, "scm-avf1", "scm-avf2"),
+    ):
+        restrictions = [
+            (c, y, p)
+            for c, y in _pairs(store, pred)
+            for p in sorted(store.objects(c, v.on_property))
+        ]
         for c1, y1, p1 in restrictions:
             for c2, y2, p2 in restrictions:
                 if c1 == c2:
                     continue
-                axioms = ((c1, pred, y1), (c1, v.on_property, p1),
-                          (c2, pred, y2), (c2, v.on_property, p2))
+                axioms = (
+                    (c1, pred, y1),
+                    (c1, v.on_property, p1),
+                    (c2, pred, y2),
+                    (c2, v.on_property, p2),
+                )
                 if same_property_rule is not None and p1 == p2:
                     ok, extra = _subclass(store, v, y1, y2)
                     if ok:
@@ -292,5 +303,6 @@ def compile_rules(store: FactStore, v: Vocab) -> CompiledRules:
             cr(r).all_values.append((p, y, axioms))
             count += 1
     uses_same_as = bool(store.so.get(v.same_as)) or any(
-        r.functional or r.inverse_functional for r in preds.values())
+        r.functional or r.inverse_functional for r in preds.values()
+    )
     return CompiledRules(preds, classes, uses_same_as, count)

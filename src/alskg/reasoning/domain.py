@@ -28,7 +28,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.namespace import RDF, XSD
-from rdflib.paths import AlternativePath, Path as RdfPath
+from rdflib.paths import AlternativePath
+from rdflib.paths import Path as RdfPath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
@@ -77,8 +78,10 @@ def load_rules(rules_dir: Path | None) -> list[DomainRule]:
     """Parse every ``*.rq`` file of a folder, sorted by (stratum, name)."""
     if rules_dir is None or not rules_dir.is_dir():
         return []
-    rules = [parse_rule(path.name, path.read_text(encoding="utf-8"))
-             for path in sorted(rules_dir.glob("*.rq"))]
+    rules = [
+        parse_rule(path.name, path.read_text(encoding="utf-8"))
+        for path in sorted(rules_dir.glob("*.rq"))
+    ]
     return sorted(rules, key=lambda r: (r.stratum, r.name))
 
 
@@ -93,8 +96,11 @@ def _headers(text: str) -> dict[str, str]:
 
 def _with_prefixes(text: str) -> str:
     declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([A-Za-z0-9_-]*):", text)}
-    lines = [f"PREFIX {name}: <{iri}>" for name, iri in sorted(prefixes().items())
-             if name not in declared]
+    lines = [
+        f"PREFIX {name}: <{iri}>"
+        for name, iri in sorted(prefixes().items())
+        if name not in declared
+    ]
     return "\n".join(lines) + "\n" + text
 
 
@@ -136,7 +142,7 @@ def _select_text(name: str, text: str) -> str:
                 break
     if end is None:
         raise RuleError(f"{name}: unbalanced braces in the CONSTRUCT template")
-    return clean[:match.start()] + "SELECT *" + clean[end:]
+    return clean[: match.start()] + "SELECT *" + clean[end:]
 
 
 def parse_rule(name: str, text: str) -> DomainRule:
@@ -157,7 +163,7 @@ def parse_rule(name: str, text: str) -> DomainRule:
     algebra = query.algebra
     if algebra.name != "ConstructQuery" or not algebra.template:
         raise RuleError(f"{name}: not a CONSTRUCT query with a template")
-    template = tuple(tuple(t) for t in algebra.template)
+    template: tuple[Triple, ...] = tuple((t[0], t[1], t[2]) for t in algebra.template)
     if any(isinstance(term, BNode) for t in template for term in t):
         raise RuleError(f"{name}: blank nodes in the template; mint IRIs with BIND(IRI(...))")
     patterns: list[Pattern] = []
@@ -166,23 +172,30 @@ def parse_rule(name: str, text: str) -> DomainRule:
     reads: set[tuple[URIRef, URIRef | None]] = set()
     open_reads = _collect_reads(algebra.p, reads)
     return DomainRule(
-        name=name, summary=summary, stratum=stratum, select=_select_text(name, full),
-        template=template,  # type: ignore[arg-type]
-        patterns=tuple(patterns), subselects=tuple(subselects),
-        reads=None if open_reads else frozenset(reads))
+        name=name,
+        summary=summary,
+        stratum=stratum,
+        select=_select_text(name, full),
+        template=template,
+        patterns=tuple(patterns),
+        subselects=tuple(subselects),
+        reads=None if open_reads else frozenset(reads),
+    )
 
 
 def _alternatives(predicate: object) -> tuple[Node, ...] | None:
     if isinstance(predicate, (URIRef, Variable)):
         return (predicate,)
     if isinstance(predicate, AlternativePath) and all(
-            isinstance(arg, URIRef) for arg in predicate.args):
-        return tuple(predicate.args)
+        isinstance(arg, URIRef) for arg in predicate.args
+    ):
+        return tuple(arg for arg in predicate.args if isinstance(arg, URIRef))
     return None
 
 
-def _collect_patterns(node: object, patterns: list[Pattern], subselects: list[SubSelect],
-                      top: bool) -> None:
+def _collect_patterns(
+    node: object, patterns: list[Pattern], subselects: list[SubSelect], top: bool
+) -> None:
     """Collect positive triple patterns (not inside FILTER, EXISTS or MINUS's right side)."""
     if isinstance(node, list):
         for item in node:
@@ -200,10 +213,15 @@ def _collect_patterns(node: object, patterns: list[Pattern], subselects: list[Su
         inner: list[Pattern] = []
         _collect_patterns(node["p"], inner, subselects, top=False)
         project = node["p"]
-        inner_vars = {str(term) for s, preds, o in inner for term in (s, *preds, o)
-                      if isinstance(term, Variable)}
-        projected = tuple(str(v) for v in getattr(project, "PV", None) or []
-                          if str(v) in inner_vars)
+        inner_vars = {
+            str(term)
+            for s, preds, o in inner
+            for term in (s, *preds, o)
+            if isinstance(term, Variable)
+        }
+        projected = tuple(
+            str(v) for v in getattr(project, "PV", None) or [] if str(v) in inner_vars
+        )
         subselects.append(SubSelect(tuple(inner), projected))
         return
     if node.name == "Minus":
@@ -289,7 +307,7 @@ def from_oxigraph(term: object) -> Node:
     if isinstance(term, ox.NamedNode):
         value = term.value
         if value.startswith(BNODE_IRI_PREFIX):
-            return BNode(value[len(BNODE_IRI_PREFIX):])
+            return BNode(value[len(BNODE_IRI_PREFIX) :])
         return URIRef(value)
     if isinstance(term, ox.Literal):
         if term.language:
@@ -374,9 +392,10 @@ class RuleOutput:
     premises: tuple[Triple, ...]
 
 
-def run_rule(rule: DomainRule, store: ox.Store, exists: Callable[[Triple], bool],
-             provenance: bool = True) -> list[RuleOutput]:
-    """Run one rule; return derived triples with premises (existing triples only), sorted.
+def run_rule(
+    rule: DomainRule, store: ox.Store, exists: Callable[[Triple], bool], provenance: bool = True
+) -> list[RuleOutput]:
+    """Run one rule; return derived triples with premises (existing triples only), in order.
 
     With ``provenance=False`` premises are not looked for (every output has none).
     """
@@ -394,8 +413,8 @@ def run_rule(rule: DomainRule, store: ox.Store, exists: Callable[[Triple], bool]
             for triple in grouped.get(key, ()):
                 if exists(triple):
                     premises[triple] = None
-        for pattern in rule.template:
-            s, p, o = (_bind(term, solution) for term in pattern)
+        for template in rule.template:
+            s, p, o = (_bind(term, solution) for term in template)
             if s is None or p is None or o is None or isinstance(s, Literal):
                 continue
             if not isinstance(p, URIRef):
@@ -403,7 +422,7 @@ def run_rule(rule: DomainRule, store: ox.Store, exists: Callable[[Triple], bool]
             triple = (s, p, o)
             if triple not in out:
                 out[triple] = tuple(premises)
-    return [RuleOutput(t, out[t]) for t in sorted(out, key=lambda t: tuple(map(nt_term, t)))]
+    return [RuleOutput(t, premises) for t, premises in out.items()]  # in solution order
 
 
 def _subselect_groups(sub: SubSelect, store: ox.Store) -> dict[tuple[str, ...], list[Triple]]:
@@ -412,7 +431,8 @@ def _subselect_groups(sub: SubSelect, store: ox.Store) -> dict[tuple[str, ...], 
         return {}
     body = " .\n".join(
         f"{_pattern_text(s)} {'|'.join(_pattern_text(p) for p in preds)} {_pattern_text(o)}"
-        for s, preds, o in sub.patterns)
+        for s, preds, o in sub.patterns
+    )
     query = _with_prefixes(f"SELECT * WHERE {{\n{body} .\n}}")
     grouped: dict[tuple[str, ...], list[Triple]] = {}
     for solution in _solutions(store, query):

@@ -11,19 +11,50 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal
+from rdflib.term import Node
 
 from .compile import ClassRules, CompiledRules, PredicateRules, close_schema, compile_rules
+from .noise import EXPRESSION_PREDICATES, InputTerms
 from .store import Derivation, FactStore, IdTriple, Vocab
-from .terms import UNSUPPORTED_PREDICATES, sort_key
+from .terms import UNSUPPORTED_PREDICATES, canonical_bnode_labels, sort_key
 
 Pending = dict[IdTriple, tuple[str, tuple[IdTriple, ...]]]
 # When one round derives a triple in several ways, the explanation keeps the rule listed first.
-RULE_PREFERENCE = {rule: i for i, rule in enumerate((
-    "cax-sco", "cax-eqc1", "cax-eqc2", "prp-spo1", "prp-eqp1", "prp-eqp2", "prp-inv1", "prp-inv2",
-    "prp-symp", "prp-trp", "prp-spo2", "cls-int1", "cls-int2", "cls-uni", "cls-hv1", "cls-hv2",
-    "cls-svf1", "cls-svf2", "cls-avf", "prp-fp", "prp-ifp", "eq-sym", "eq-trans", "eq-rep-s",
-    "eq-rep-o", "prp-dom", "prp-rng"))}
+RULE_PREFERENCE = {
+    rule: i
+    for i, rule in enumerate(
+        (
+            "cax-sco",
+            "cax-eqc1",
+            "cax-eqc2",
+            "prp-spo1",
+            "prp-eqp1",
+            "prp-eqp2",
+            "prp-inv1",
+            "prp-inv2",
+            "prp-symp",
+            "prp-trp",
+            "prp-spo2",
+            "cls-int1",
+            "cls-int2",
+            "cls-uni",
+            "cls-hv1",
+            "cls-hv2",
+            "cls-svf1",
+            "cls-svf2",
+            "cls-avf",
+            "prp-fp",
+            "prp-ifp",
+            "eq-sym",
+            "eq-trans",
+            "eq-rep-s",
+            "eq-rep-o",
+            "prp-dom",
+            "prp-rng",
+        )
+    )
+}
 Emit = Callable[[int, int, int, str, tuple[IdTriple, ...]], None]
 
 
@@ -34,47 +65,85 @@ class Engine:
         """Intern the input in a canonical (sorted) order and index it."""
         self.store = FactStore()
         self.vocab = Vocab(self.store)
-        triples = [t for graph in (ontology, asserted) for t in graph]
-        terms = {term for t in triples for term in t}
-        for term in sorted(terms, key=sort_key):
-            self.store.intern(term)
-        ids = self.store.ids
-        facts = {(ids[s], ids[p], ids[o]) for s, p, o in triples}
-        del triples, terms
+        # Number terms in first-seen order, then renumber them in sorted order: the same input
+        # gives the same ids (and so the same explanations) whatever order it was parsed in.
+        seen: dict[Node, int] = {}
+        raw: set[IdTriple] = set()
+        around_bnodes: list[tuple[Node, Node, Node]] = []
+        self.input_terms = InputTerms()
+        literals, expr, data = (
+            self.input_terms.literals,
+            self.input_terms.expression_bnodes,
+            self.input_terms.data_bnodes,
+        )
+        for graph in (ontology, asserted):
+            in_ontology = graph is ontology
+            for s, p, o in graph:
+                raw.add(
+                    (
+                        seen.setdefault(s, len(seen)),
+                        seen.setdefault(p, len(seen)),
+                        seen.setdefault(o, len(seen)),
+                    )
+                )
+                if isinstance(o, Literal):
+                    literals.add(o)
+                elif isinstance(o, BNode):
+                    (expr if in_ontology or p in EXPRESSION_PREDICATES else data).add(o)
+                    around_bnodes.append((s, p, o))
+                if isinstance(s, BNode):
+                    (expr if in_ontology or p in EXPRESSION_PREDICATES else data).add(s)
+                    around_bnodes.append((s, p, o))
+        data -= expr
+        self.bnode_labels = canonical_bnode_labels(around_bnodes)
+        labels = self.bnode_labels
+        order = sorted(seen, key=lambda term: sort_key(term, labels))
+        remap = [0] * len(seen)
+        for term in order:
+            remap[seen[term]] = self.store.intern(term)
+        del seen, order
+        facts = sorted((remap[s], remap[p], remap[o]) for s, p, o in raw)
+        del raw, remap
         self.input_size = len(facts)
-        for t in sorted(facts):
-            self.store.add(t)
+        add = self.store.add
+        for t in facts:
+            add(t)
         self.round = 0
         self.rounds_run = 0
         self.literal_subjects: set[IdTriple] = set()
         self.warnings: list[str] = []
-        used = {ids[p] for p in UNSUPPORTED_PREDICATES if p in ids}
-        for p in sorted(used):
-            if self.store.so.get(p):
+        ids = self.store.ids
+        for pid in sorted(ids[term] for term in UNSUPPORTED_PREDICATES if term in ids):
+            if self.store.so.get(pid):
                 self.warnings.append(
-                    f"the compiled rules ignore {self.store.terms[p]} axioms (owlrl mode handles them)")
+                    f"the compiled rules ignore {self.store.terms[pid]} axioms "
+                    "(owlrl mode handles them)"
+                )
         self.rules: CompiledRules | None = None
 
     # -- driving -----------------------------------------------------------------------------
 
-    def saturate(self, delta: list[IdTriple] | None = None) -> int:
+    def saturate(self, delta: list[IdTriple] | None = None) -> list[IdTriple]:
         """Run to a fixpoint; `delta` lists triples added since the last fixpoint (None: all).
 
-        Returns the first round of this run: triples derived from then on are new.
+        Returns the triples the run derived, in the order they were added.
         """
-        first_round = self.round + 1
+        derived: list[IdTriple] = []
         full = delta is None or any(self.vocab.is_schema(t) for t in delta)
         while True:
             if full or self.rules is None:
+                before = self.round
                 self.round = close_schema(self.store, self.vocab, self.round + 1)
+                if self.round > before:
+                    derived.extend(t for t, d in self.store.derivations.items() if d.round > before)
                 self.rules = compile_rules(self.store, self.vocab)
                 delta = self.store.triples()
             assert delta is not None
             if not delta:
-                return first_round
+                return derived
             pending = self._round(delta)
             if not pending:
-                return first_round
+                return derived
             self.round += 1
             self.rounds_run += 1
             new = sorted(pending)
@@ -83,6 +152,7 @@ class Engine:
                 self.store.add(t)
                 rule, premises = pending[t]
                 derivations[t] = Derivation(rule, premises, self.round)
+            derived.extend(new)
             full = any(self.vocab.is_schema(t) for t in new)
             delta = new
 
@@ -152,8 +222,13 @@ class Engine:
             emit(x, type_id, c2, rule, (axiom, t))
         for cls, members, axiom in r.in_intersections:
             if all(store.has(x, type_id, m) for m in members):
-                emit(x, type_id, cls, "cls-int1",
-                     (axiom, *((x, type_id, m) for m in dict.fromkeys(members))))
+                emit(
+                    x,
+                    type_id,
+                    cls,
+                    "cls-int1",
+                    (axiom, *((x, type_id, m) for m in dict.fromkeys(members))),
+                )
         for m, axiom in r.intersection_of:
             emit(x, type_id, m, "cls-int2", (axiom, t))
         for cls, axiom in r.in_unions:
@@ -216,23 +291,36 @@ class Engine:
                     emit(x, v.same_as, x2, "prp-ifp", premises)
                     emit(x2, v.same_as, x, "prp-ifp", premises)
 
-    def _chain(self, t: IdTriple, chain_property: int, chain: tuple[int, ...], pos: int,
-               axiom: IdTriple, emit: Emit) -> None:
+    def _chain(
+        self,
+        t: IdTriple,
+        chain_property: int,
+        chain: tuple[int, ...],
+        pos: int,
+        axiom: IdTriple,
+        emit: Emit,
+    ) -> None:
         """prp-spo2: extend the delta triple at `pos` leftwards and rightwards along the chain."""
         store = self.store
         x, _, y = t
         left: list[tuple[int, tuple[IdTriple, ...]]] = [(x, ())]
         for j in range(pos - 1, -1, -1):
             link = chain[j]
-            left = [(w, ((w, link, cur), *path)) for cur, path in left
-                    for w in sorted(store.subjects(link, cur))]
+            left = [
+                (w, ((w, link, cur), *path))
+                for cur, path in left
+                for w in sorted(store.subjects(link, cur))
+            ]
             if not left:
                 return
         right: list[tuple[int, tuple[IdTriple, ...]]] = [(y, ())]
         for j in range(pos + 1, len(chain)):
             link = chain[j]
-            right = [(z, (*path, (cur, link, z))) for cur, path in right
-                     for z in sorted(store.objects(cur, link))]
+            right = [
+                (z, (*path, (cur, link, z)))
+                for cur, path in right
+                for z in sorted(store.objects(cur, link))
+            ]
             if not right:
                 return
         for start, lpath in left:
@@ -267,4 +355,3 @@ class Engine:
         for o2 in sorted(store.objects(o, same)):
             if o2 != o:
                 emit(s, p, o2, "eq-rep-o", ((o, same, o2), t))
-

@@ -18,10 +18,10 @@ say) are not stored: their own premises take their place and their rules are lis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
@@ -31,15 +31,18 @@ from .terms import (
     ASSERTED_GRAPH,
     ASSERTED_IN,
     DERIVATION,
+    DERIVATION_BASE,
     DERIVED_TRIPLE,
     ONTOLOGY_GRAPH,
     PREMISE,
     ROUND,
     RULE,
+    STATEMENT_BASE,
     VIA,
     Triple,
     derivation_iri,
     statement_iri,
+    triple_digest,
 )
 
 
@@ -53,9 +56,9 @@ class Record:
     via: tuple[str, ...] = ()
 
 
-def flatten(store: FactStore, kept: set[IdTriple]) -> dict[IdTriple, tuple[str, int,
-                                                                            tuple[IdTriple, ...],
-                                                                            tuple[str, ...]]]:
+def flatten(
+    store: FactStore, kept: set[IdTriple]
+) -> dict[IdTriple, tuple[str, int, tuple[IdTriple, ...], tuple[str, ...]]]:
     """Give each kept triple premises that are asserted or kept, skipping hidden steps."""
     derivations = store.derivations
     memo: dict[IdTriple, tuple[tuple[IdTriple, ...], frozenset[str]]] = {}
@@ -94,20 +97,39 @@ def flatten(store: FactStore, kept: set[IdTriple]) -> dict[IdTriple, tuple[str, 
     return out
 
 
-def explanation_graph(records: dict[Triple, Record], asserted: Graph, ontology: Graph) -> Graph:
-    """Return the explanations of `records` as RDF (for the named graph graph/explanations)."""
+def explanation_graph(
+    records: dict[Triple, Record],
+    asserted: Graph,
+    ontology: Graph,
+    labels: Mapping[Node, str] | None = None,
+) -> Graph:
+    """Return the explanations of `records` as RDF (for the named graph graph/explanations).
+
+    `labels` gives blank nodes stable labels for hashing (see terms.canonical_bnode_labels).
+    """
     graph = Graph()
     add = graph.add
-    stated: set[Triple] = set()
+    stated: dict[Triple, URIRef] = {}
+    literals: dict[object, Literal] = {}
+    rdf_type, statement_type = RDF.type, RDF.Statement
+    subject, predicate, object_ = RDF.subject, RDF.predicate, RDF.object
+
+    def literal(value: object) -> Literal:
+        found = literals.get(value)
+        if found is None:
+            found = literals[value] = (
+                Literal(value, datatype=XSD.integer) if isinstance(value, int) else Literal(value)
+            )
+        return found
 
     def statement(t: Triple) -> URIRef:
-        node = statement_iri(t)
-        if t not in stated:
-            stated.add(t)
-            add((node, RDF.type, RDF.Statement))
-            add((node, RDF.subject, t[0]))
-            add((node, RDF.predicate, t[1]))
-            add((node, RDF.object, t[2]))
+        node = stated.get(t)
+        if node is None:
+            node = stated[t] = URIRef(STATEMENT_BASE + triple_digest(t, labels))
+            add((node, rdf_type, statement_type))
+            add((node, subject, t[0]))
+            add((node, predicate, t[1]))
+            add((node, object_, t[2]))
             if t not in records:
                 if t in asserted:
                     add((node, ASSERTED_IN, ASSERTED_GRAPH))
@@ -116,13 +138,14 @@ def explanation_graph(records: dict[Triple, Record], asserted: Graph, ontology: 
         return node
 
     for t, record in records.items():
-        node = derivation_iri(t)
-        add((node, RDF.type, DERIVATION))
-        add((node, DERIVED_TRIPLE, statement(t)))
-        add((node, RULE, Literal(record.rule)))
-        add((node, ROUND, Literal(record.round, datatype=XSD.integer)))
+        derived = statement(t)
+        node = URIRef(DERIVATION_BASE + derived[len(STATEMENT_BASE) :])
+        add((node, rdf_type, DERIVATION))
+        add((node, DERIVED_TRIPLE, derived))
+        add((node, RULE, literal(record.rule)))
+        add((node, ROUND, literal(record.round)))
         for rule in record.via:
-            add((node, VIA, Literal(rule)))
+            add((node, VIA, literal(rule)))
         for premise in record.premises:
             add((node, PREMISE, statement(premise)))
     return graph
@@ -166,13 +189,13 @@ def _split(args: tuple[object, ...]) -> tuple[list[Graph], Triple]:
         raise TypeError("expected one or more graphs or datasets, then subject, predicate, object")
     s, p, o = args[-3:]
     if not all(isinstance(t, Node) for t in (s, p, o)):
-        raise TypeError("the last three arguments must be rdflib terms (subject, predicate, object)")
+        raise TypeError("the last three arguments must be rdflib terms: subject, predicate, object")
     return _graphs(args[:-3]), (s, p, o)  # type: ignore[return-value]
 
 
 def _value(graphs: list[Graph], subject: Node, predicate: Node) -> Node | None:
     for graph in graphs:
-        for value in graph.objects(subject, predicate):  # type: ignore[arg-type]
+        for value in graph.objects(subject, predicate):
             return value
     return None
 
@@ -180,15 +203,30 @@ def _value(graphs: list[Graph], subject: Node, predicate: Node) -> Node | None:
 def _values(graphs: list[Graph], subject: Node, predicate: Node) -> list[Node]:
     found: dict[Node, None] = {}
     for graph in graphs:
-        found.update(dict.fromkeys(graph.objects(subject, predicate)))  # type: ignore[arg-type]
+        found.update(dict.fromkeys(graph.objects(subject, predicate)))
     return list(found)
 
 
-def _tree(graphs: list[Graph], triple: Triple, seen: frozenset[Triple]) -> Explanation:
-    node = derivation_iri(triple)
+def _derivation_of(graphs: list[Graph], triple: Triple, statement: Node | None) -> Node:
+    """Find the derivation node of a triple, through its statement node when known.
+
+    Blank nodes get new labels when a dataset is written and read back, so the statement node
+    linked from a premise is more reliable than recomputing IRIs from the triple.
+    """
+    if statement is not None:
+        for graph in graphs:
+            for node in graph.subjects(DERIVED_TRIPLE, statement):
+                return node
+    return derivation_iri(triple)
+
+
+def _tree(
+    graphs: list[Graph], triple: Triple, seen: frozenset[Triple], statement: Node | None = None
+) -> Explanation:
+    node = _derivation_of(graphs, triple, statement)
     rule = _value(graphs, node, RULE)
     if rule is None or triple in seen:
-        where = _value(graphs, statement_iri(triple), ASSERTED_IN)
+        where = _value(graphs, statement or statement_iri(triple), ASSERTED_IN)
         if where is None:
             for graph in graphs:
                 if triple in graph and graph.identifier in (ASSERTED_GRAPH, ONTOLOGY_GRAPH):
@@ -197,15 +235,21 @@ def _tree(graphs: list[Graph], triple: Triple, seen: frozenset[Triple]) -> Expla
     round_value = _value(graphs, node, ROUND)
     via = tuple(sorted(str(v) for v in _values(graphs, node, VIA)))
     premises = []
-    for statement in sorted(_values(graphs, node, PREMISE), key=str):
-        s = _value(graphs, statement, RDF.subject)
-        p = _value(graphs, statement, RDF.predicate)
-        o = _value(graphs, statement, RDF.object)
+    for premise in _values(graphs, node, PREMISE):
+        s = _value(graphs, premise, RDF.subject)
+        p = _value(graphs, premise, RDF.predicate)
+        o = _value(graphs, premise, RDF.object)
         if s is None or p is None or o is None:
             continue
-        premises.append(_tree(graphs, (s, p, o), seen | {triple}))
+        premises.append(_tree(graphs, (s, p, o), seen | {triple}, premise))
+    # Derived premises first, then asserted data, then ontology axioms; alphabetical within.
+    premises.sort(key=lambda e: (e.rule is None, e.asserted_in or "", _sort_text(e.triple)))
     round_number = int(round_value) if isinstance(round_value, Literal) else 0
     return Explanation(triple, str(rule), round_number, via, None, premises)
+
+
+def _sort_text(triple: Triple) -> str:
+    return " ".join(f"~{t}" if isinstance(t, BNode) else str(t) for t in triple)
 
 
 def explain(*args: object) -> Explanation:
@@ -234,7 +278,7 @@ def _short(term: Node, table: list[tuple[str, str]]) -> str:
             return "a"
         for iri, name in table:
             if text.startswith(iri):
-                local = text[len(iri):]
+                local = text[len(iri) :]
                 if local and all(ch.isalnum() or ch in "-_." for ch in local):
                     return f"{name}:{local}"
         return f"<{text}>"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS
@@ -31,50 +32,92 @@ from .terms import Triple, is_builtin, is_xsd
 
 ERROR_NAMESPACE = "http://www.daml.org/2002/03/agents/agent-ont#"
 NOISE_KINDS = (
-    "already-asserted", "literal-subject", "reflexive", "thing-typing", "resource-typing",
-    "class-typing", "datatype-axiom", "builtin-vocabulary", "inconsistency-report",
-    "anonymous-class", "retyped-literal",
+    "already-asserted",
+    "literal-subject",
+    "reflexive",
+    "thing-typing",
+    "resource-typing",
+    "class-typing",
+    "datatype-axiom",
+    "builtin-vocabulary",
+    "inconsistency-report",
+    "anonymous-class",
+    "retyped-literal",
 )
-_REFLEXIVE = frozenset({OWL.sameAs, RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf,
-                        OWL.equivalentProperty})
-_TYPING = {OWL.Thing: "thing-typing", RDFS.Resource: "resource-typing",
-           RDFS.Class: "class-typing", OWL.Class: "class-typing"}
-_DATATYPE_TERMS = frozenset({RDFS.Datatype, RDFS.Literal, RDF.PlainLiteral, RDF.XMLLiteral,
-                             RDF.langString, RDF.HTML})
-_EXPRESSION_PREDICATES = frozenset({
-    OWL.onProperty, OWL.intersectionOf, OWL.unionOf, OWL.someValuesFrom, OWL.allValuesFrom,
-    OWL.hasValue, OWL.complementOf, OWL.oneOf, RDF.first, RDF.rest, OWL.members,
-    OWL.propertyChainAxiom, OWL.annotatedSource,
-})
+_REFLEXIVE = frozenset(
+    {OWL.sameAs, RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty}
+)
+_TYPING: dict[Node, str] = {
+    OWL.Thing: "thing-typing",
+    RDFS.Resource: "resource-typing",
+    RDFS.Class: "class-typing",
+    OWL.Class: "class-typing",
+}
+_DATATYPE_TERMS = frozenset(
+    {RDFS.Datatype, RDFS.Literal, RDF.PlainLiteral, RDF.XMLLiteral, RDF.langString, RDF.HTML}
+)
+EXPRESSION_PREDICATES = frozenset(
+    {
+        OWL.onProperty,
+        OWL.intersectionOf,
+        OWL.unionOf,
+        OWL.someValuesFrom,
+        OWL.allValuesFrom,
+        OWL.hasValue,
+        OWL.complementOf,
+        OWL.oneOf,
+        RDF.first,
+        RDF.rest,
+        OWL.members,
+        OWL.propertyChainAxiom,
+        OWL.annotatedSource,
+    }
+)
 
 # Term kinds: ordinary IRI, builtin vocabulary, datatype, literal, expression bnode, data bnode,
 # bnode created by the reasoner.
 _IRI, _BUILTIN, _DATATYPE, _LITERAL, _EXPR, _DATA_BNODE, _NEW_BNODE = range(7)
 
 
+@dataclass
+class InputTerms:
+    """What the filter needs to know about the input's terms."""
+
+    literals: set[Node] = field(default_factory=set)
+    expression_bnodes: set[Node] = field(default_factory=set)
+    data_bnodes: set[Node] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, ontology: Graph, asserted: Graph) -> InputTerms:
+        """Collect the literals and blank nodes of the input graphs."""
+        found = cls()
+        for graph in (ontology, asserted):
+            for s, p, o in graph:
+                if isinstance(o, Literal):
+                    found.literals.add(o)
+                for term in (s, o):
+                    if isinstance(term, BNode):
+                        if graph is ontology or p in EXPRESSION_PREDICATES:
+                            found.expression_bnodes.add(term)
+                        else:
+                            found.data_bnodes.add(term)
+        found.data_bnodes -= found.expression_bnodes
+        return found
+
+
 class NoiseFilter:
     """Classify inferred triples against the input graphs; keeps counts per noise kind."""
 
-    def __init__(self, ontology: Graph, asserted: Graph) -> None:
-        """Index what the filter needs from the input: triples, literals and blank nodes."""
+    def __init__(self, ontology: Graph, asserted: Graph, terms: InputTerms | None = None) -> None:
+        """Index what the filter needs from the input (or take `terms` already collected)."""
         self._ontology = ontology
         self._asserted = asserted
         self.counts: Counter[str] = Counter()
         self.messages: list[str] = []
-        self._known_literals: set[Node] = set()
-        self._data_bnodes: set[Node] = set()
-        self._expr_bnodes: set[Node] = set()
-        for graph in (ontology, asserted):
-            for s, p, o in graph:
-                if isinstance(o, Literal):
-                    self._known_literals.add(o)
-                for term in (s, o):
-                    if isinstance(term, BNode):
-                        if graph is ontology or p in _EXPRESSION_PREDICATES:
-                            self._expr_bnodes.add(term)
-                        else:
-                            self._data_bnodes.add(term)
-        self._data_bnodes -= self._expr_bnodes
+        terms = terms if terms is not None else InputTerms.of(ontology, asserted)
+        self._known_literals: set[Node] = set(terms.literals)
+        self._data_bnodes = terms.data_bnodes
+        self._expr_bnodes = terms.expression_bnodes
         self._kinds: dict[Node, int] = {}
 
     def add_rule_literals(self, literals: Iterable[Node]) -> None:
@@ -147,4 +190,3 @@ class NoiseFilter:
     def noise_counts(self) -> dict[str, int]:
         """Return the counts per kind, every kind present (zero when none), sorted by kind."""
         return {kind: int(self.counts.get(kind, 0)) for kind in sorted(NOISE_KINDS)}
-

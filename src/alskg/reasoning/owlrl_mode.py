@@ -27,8 +27,9 @@ class OwlrlRun:
 
 
 def _expand(graph: Graph) -> None:
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
-                           datatype_axioms=False).expand(graph)
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(graph)
 
 
 def run_owlrl(ontology: Graph, asserted: Graph, rules: list[DomainRule]) -> OwlrlRun:
@@ -44,8 +45,9 @@ def run_owlrl(ontology: Graph, asserted: Graph, rules: list[DomainRule]) -> Owlr
         active = [rule for rule in rules if rule.stratum <= stratum]
         reads = rule_reads(active)
         while True:
-            triples: list[Triple] = [t for t in closure if not isinstance(t[0], Literal)
-                                     and reads_triple(reads, t)]  # type: ignore[arg-type]
+            triples: list[Triple] = [
+                t for t in closure if not isinstance(t[0], Literal) and reads_triple(reads, t)
+            ]
             oxstore = load_store(triple_lines(triples))
             new: list[Triple] = []
             for rule in active:
@@ -62,6 +64,6 @@ def run_owlrl(ontology: Graph, asserted: Graph, rules: list[DomainRule]) -> Owlr
             _expand(closure)
             run.expansions += 1
             # Another pass can only find more if the rules can see something new.
-            if not any(reads_triple(reads, t) for t in closure if t not in before):  # type: ignore
+            if not any(reads_triple(reads, t) for t in closure if t not in before):
                 break
     return run

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal
 from rdflib.term import Node
 
-from .domain import DomainRule, load_store, reads_triple, rule_reads, run_rule, turtle_term
+from .domain import DomainRule, Reads, load_store, rule_reads, run_rule, turtle_term
 from .engine import Engine, Pending
 from .store import IdTriple
 from .terms import Triple
@@ -29,12 +29,13 @@ class EngineRun:
 def _turtle_cache(engine: Engine, cache: list[str]) -> list[str]:
     terms = engine.store.terms
     if len(cache) < len(terms):
-        cache.extend(turtle_term(t) for t in terms[len(cache):])
+        cache.extend(turtle_term(t) for t in terms[len(cache) :])
     return cache
 
 
-def _apply_domain_rules(run: EngineRun, rules: list[DomainRule], cache: list[str],
-                        provenance: bool) -> Pending:
+def _apply_domain_rules(
+    run: EngineRun, rules: list[DomainRule], cache: list[str], provenance: bool
+) -> Pending:
     """Run the rules once over the engine's current triples; return their new triples."""
     engine = run.engine
     store = engine.store
@@ -53,11 +54,13 @@ def _apply_domain_rules(run: EngineRun, rules: list[DomainRule], cache: list[str
             if cls is not None and (predicate, None) not in reads:
                 c = ids.get(cls)
                 if c is not None:
-                    lines.extend(f"{text[s]} {text[type_id]} {text[c]} ."
-                                 for s in store.subjects(type_id, c))
+                    lines.extend(
+                        f"{text[s]} {text[type_id]} {text[c]} ." for s in store.subjects(type_id, c)
+                    )
                 continue
-            lines.extend(f"{text[s]} {text[p]} {text[o]} ."
-                         for s, objs in store.so[p].items() for o in objs)
+            lines.extend(
+                f"{text[s]} {text[p]} {text[o]} ." for s, objs in store.so[p].items() for o in objs
+            )
     oxstore = load_store(lines)
     ids = store.ids
 
@@ -79,8 +82,9 @@ def _apply_domain_rules(run: EngineRun, rules: list[DomainRule], cache: list[str
     return found
 
 
-def run_engine(ontology: Graph, asserted: Graph, rules: list[DomainRule],
-               provenance: bool = True) -> EngineRun:
+def run_engine(
+    ontology: Graph, asserted: Graph, rules: list[DomainRule], provenance: bool = True
+) -> EngineRun:
     """Saturate ontology + asserted with the compiled rules and the domain rules.
 
     With ``provenance=False`` domain-rule derivations record no premises (faster; no
@@ -99,9 +103,19 @@ def run_engine(ontology: Graph, asserted: Graph, rules: list[DomainRule],
             new = engine.add_derived(found)
             if not new:
                 break
-            first = engine.saturate(new)
-            added = new + [t for t, d in engine.store.derivations.items() if d.round >= first]
+            added = new + engine.saturate(new)
             # Another pass can only find more if the rules can see something new.
-            if not any(reads_triple(reads, engine.store.term_triple(t)) for t in added):
+            if not _any_read(engine, reads, added):
                 break
     return run
+
+
+def _any_read(engine: Engine, reads: Reads | None, triples: list[IdTriple]) -> bool:
+    """Tell whether a rule reading `reads` can see one of the (id) triples."""
+    if reads is None:
+        return bool(triples)
+    ids = engine.store.ids
+    predicates = {ids[p] for p, cls in reads if cls is None and p in ids}
+    classes = {ids[cls] for p, cls in reads if cls is not None and cls in ids}
+    type_id = engine.vocab.type
+    return any(p in predicates or (p == type_id and o in classes) for _, p, o in triples)

@@ -136,13 +136,38 @@ class Vocab:
         self.functional = i(OWL.FunctionalProperty)
         self.inverse_functional = i(OWL.InverseFunctionalProperty)
         self.property_types = (i(OWL.ObjectProperty), i(OWL.DatatypeProperty), i(RDF.Property))
-        self.schema_predicates = frozenset({
-            self.sco, self.spo, self.domain, self.range, self.eqc, self.eqp, self.inverse,
-            self.chain, self.intersection, self.union, self.svf, self.avf, self.has_value,
-            self.on_property, self.first, self.rest})
-        self.schema_types = frozenset({
-            self.owl_class, self.transitive, self.symmetric, self.functional,
-            self.inverse_functional, *self.property_types, i(RDFS.Class), i(OWL.Restriction)})
+        self.schema_predicates = frozenset(
+            {
+                self.sco,
+                self.spo,
+                self.domain,
+                self.range,
+                self.eqc,
+                self.eqp,
+                self.inverse,
+                self.chain,
+                self.intersection,
+                self.union,
+                self.svf,
+                self.avf,
+                self.has_value,
+                self.on_property,
+                self.first,
+                self.rest,
+            }
+        )
+        self.schema_types = frozenset(
+            {
+                self.owl_class,
+                self.transitive,
+                self.symmetric,
+                self.functional,
+                self.inverse_functional,
+                *self.property_types,
+                i(RDFS.Class),
+                i(OWL.Restriction),
+            }
+        )
 
     def is_schema(self, t: IdTriple) -> bool:
         """Tell whether a triple belongs to the schema the rules are compiled from."""

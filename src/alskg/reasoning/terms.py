@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -32,21 +33,50 @@ VIA = ALS.via
 ASSERTED_IN = ALS.assertedIn
 
 # Predicates and types whose triples make up the schema (TBox) the rules are compiled from.
-SCHEMA_PREDICATES = frozenset({
-    RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty,
-    RDFS.domain, RDFS.range, OWL.inverseOf, OWL.propertyChainAxiom, OWL.intersectionOf,
-    OWL.unionOf, OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.onProperty,
-    RDF.first, RDF.rest,
-})
-SCHEMA_TYPES = frozenset({
-    OWL.Class, RDFS.Class, OWL.Restriction, OWL.ObjectProperty, OWL.DatatypeProperty,
-    RDF.Property, OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.FunctionalProperty,
-    OWL.InverseFunctionalProperty,
-})
+SCHEMA_PREDICATES = frozenset(
+    {
+        RDFS.subClassOf,
+        RDFS.subPropertyOf,
+        OWL.equivalentClass,
+        OWL.equivalentProperty,
+        RDFS.domain,
+        RDFS.range,
+        OWL.inverseOf,
+        OWL.propertyChainAxiom,
+        OWL.intersectionOf,
+        OWL.unionOf,
+        OWL.someValuesFrom,
+        OWL.allValuesFrom,
+        OWL.hasValue,
+        OWL.onProperty,
+        RDF.first,
+        RDF.rest,
+    }
+)
+SCHEMA_TYPES = frozenset(
+    {
+        OWL.Class,
+        RDFS.Class,
+        OWL.Restriction,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        RDF.Property,
+        OWL.TransitiveProperty,
+        OWL.SymmetricProperty,
+        OWL.FunctionalProperty,
+        OWL.InverseFunctionalProperty,
+    }
+)
 # OWL constructs the compiled rules do not implement; owlrl mode still handles them.
-UNSUPPORTED_PREDICATES = frozenset({
-    OWL.hasKey, OWL.maxCardinality, OWL.maxQualifiedCardinality, OWL.oneOf, OWL.complementOf,
-})
+UNSUPPORTED_PREDICATES = frozenset(
+    {
+        OWL.hasKey,
+        OWL.maxCardinality,
+        OWL.maxQualifiedCardinality,
+        OWL.oneOf,
+        OWL.complementOf,
+    }
+)
 
 
 def nt_term(term: Node) -> str:
@@ -56,8 +86,13 @@ def nt_term(term: Node) -> str:
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, Literal):
-        text = (str(term).replace("\\", "\\\\").replace('"', '\\"')
-                .replace("\n", "\\n").replace("\r", "\\r"))
+        text = (
+            str(term)
+            .replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
         if term.language:
             return f'"{text}"@{term.language}'
         if term.datatype is not None and term.datatype != XSD.string:
@@ -66,15 +101,58 @@ def nt_term(term: Node) -> str:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def nt_line(triple: Triple) -> str:
-    """Return the canonical N-Triples line of a triple (no trailing newline)."""
+def nt_line(triple: Triple, labels: Mapping[Node, str] | None = None) -> str:
+    """Return the N-Triples line of a triple (no newline), blank nodes relabelled by `labels`."""
+    if labels:
+        triple = tuple(  # type: ignore[assignment]
+            BNode(labels[t]) if isinstance(t, BNode) and t in labels else t for t in triple
+        )
     s, p, o = triple
     return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
 
 
-def triple_digest(triple: Triple) -> str:
-    """Return the SHA-1 hex digest of a triple's canonical N-Triples line."""
-    return hashlib.sha1(nt_line(triple).encode("utf-8")).hexdigest()
+def triple_digest(triple: Triple, labels: Mapping[Node, str] | None = None) -> str:
+    """Return the SHA-1 hex digest of a triple's N-Triples line (blank nodes per `labels`)."""
+    return hashlib.sha1(nt_line(triple, labels).encode("utf-8")).hexdigest()
+
+
+def canonical_bnode_labels(triples: Iterable[Triple]) -> dict[Node, str]:
+    """Give each blank node a label that depends only on the triples around it.
+
+    Parsers label blank nodes at random; explanation IRIs hash triples, so the ontology's class
+    expressions (restrictions, intersections, lists) need labels that survive re-parsing. A
+    label hashes what the node points to (recursively) and what points to it (recursively up
+    to named nodes). Blank nodes with identical surroundings share a label.
+    """
+    out_edges: dict[Node, list[tuple[Node, Node]]] = {}
+    in_edges: dict[Node, list[tuple[Node, Node]]] = {}
+    for s, p, o in triples:
+        if isinstance(s, BNode):
+            out_edges.setdefault(s, []).append((p, o))
+        if isinstance(o, BNode):
+            in_edges.setdefault(o, []).append((s, p))
+
+    def down(node: Node, seen: frozenset[Node]) -> str:
+        if not isinstance(node, BNode):
+            return nt_term(node)
+        if node in seen:
+            return "[cycle]"
+        parts = sorted(f"{nt_term(p)} {down(o, seen | {node})}" for p, o in out_edges.get(node, ()))
+        return "[" + "; ".join(parts) + "]"
+
+    def up(node: Node, seen: frozenset[Node]) -> str:
+        if not isinstance(node, BNode):
+            return nt_term(node)
+        if node in seen:
+            return "(cycle)"
+        parts = sorted(f"{up(s, seen | {node})} {nt_term(p)}" for s, p in in_edges.get(node, ()))
+        return "(" + "; ".join(parts) + ")"
+
+    labels: dict[Node, str] = {}
+    for node in set(out_edges) | set(in_edges):
+        text = down(node, frozenset()) + " " + up(node, frozenset())
+        labels[node] = "c" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+    return labels
 
 
 def derivation_iri(triple: Triple) -> URIRef:
@@ -87,13 +165,13 @@ def statement_iri(triple: Triple) -> URIRef:
     return URIRef(STATEMENT_BASE + triple_digest(triple))
 
 
-def sort_key(term: Node) -> tuple[int, str]:
-    """Return a total, type-aware sort key for terms (IRIs, blank nodes, literals)."""
+def sort_key(term: Node, labels: Mapping[Node, str] | None = None) -> tuple[int, str, str]:
+    """Return a total, type-aware sort key for terms (blank nodes by canonical label first)."""
     if isinstance(term, URIRef):
-        return (0, str(term))
+        return (0, str(term), "")
     if isinstance(term, BNode):
-        return (1, str(term))
-    return (2, nt_term(term))
+        return (1, labels.get(term, "") if labels else "", str(term))
+    return (2, nt_term(term), "")
 
 
 def is_builtin(term: Node) -> bool:

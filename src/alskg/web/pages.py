@@ -1,19 +1,122 @@
-"""HTML pages for people: the home page and the downloads page."""
+"""HTML pages for people: the home page (what the graph is, its data-model picture, where to go)
+and the downloads page, plus the dump files themselves at /downloads/<file>.
+
+The dumps are written once per build, lazily on the first request, into `<build>/downloads/`
+(alskg.export.ensure_downloads: deterministic files, SHA256SUMS written last) and served with the
+file's SHA-256 as a strong ETag.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, url_for
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, send_file
+
+from ..diagram import read_model, render_svg
+from ..evidence import EvidenceError, compute_matrix
+from ..export import CHECKSUM_FILE, DUMP_FILES, dump_file, ensure_downloads, read_checksums
+from ..namespaces import graph_iri
+from .resources_view import QueryFailed, graph_of, local_href, select, service
 
 blueprint = Blueprint("pages", __name__)
+
+KEY_CLASSES = (("Disease", "diseases"), ("Phenotype", "phenotypes"),
+               ("Intervention", "interventions"), ("CellType", "cell types"),
+               ("Study", "studies"), ("Publication", "publications"), ("Claim", "claims"),
+               ("Hypothesis", "hypotheses"))
+
+
+def class_counts() -> list[dict[str, Any]]:
+    """Return how many instances each key class has (with inference, so subclasses count)."""
+    svc = service()
+    values = " ".join(f"als:{name}" for name, _ in KEY_CLASSES)
+    rows = select(svc, f"""SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+  VALUES ?class {{ {values} }} ?x a ?class }} GROUP BY ?class""")
+    found = {str(row["class"]).rsplit("#", 1)[-1]: int(str(row["n"])) for row in rows}
+    als = svc.prefixes["als"]
+    return [{"name": name, "label": label, "count": found.get(name, 0),
+             "href": local_href(svc, als + name) or ""} for name, label in KEY_CLASSES]
 
 
 @blueprint.get("/")
 def home() -> Response:
-    """Send people to the evidence matrix, the landing view."""
-    return redirect(url_for("evidence.matrix"))  # type: ignore[return-value]
+    """The home page: what the graph is, the data model drawn from the ontology, the way in."""
+    svc = service()
+    try:
+        model = read_model(graph_of(svc, "ontology"))
+        counts = class_counts()
+    except QueryFailed as exc:
+        return Response(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
+    svg = render_svg(model, lambda iri: local_href(svc, iri) or iri)
+    graphs = [{"name": name.rsplit("/", 1)[-1], "triples": count,
+               "href": local_href(svc, name) or name}
+              for name, count in sorted(svc.build.receipt.get("graphs", {}).items())]
+    try:
+        glance = compute_matrix(svc, True)
+    except EvidenceError:
+        glance = None
+    html = render_template("home.html", evidence=glance, diagram=svg, loose=model.loose, defined=model.defined,
+                           counts=counts, graphs=graphs, base=svc.base,
+                           example=local_href(svc, svc.base + "id/disease/als"),
+                           content_hash=svc.build.content_hash)
+    response = Response(html, content_type="text/html; charset=utf-8")
+    root = request.script_root
+    response.headers["Link"] = (f'<{root}/.well-known/void>; rel="describedby"; '
+                                f'type="text/turtle", <{root}/sparql>; rel="service"')
+    return response
+
+
+def file_rows() -> tuple[list[dict[str, Any]], str]:
+    """Return the dump files (name, title, size, SHA-256, URL) and the folder's checksum text."""
+    svc = service()
+    folder = ensure_downloads(svc.build)
+    sums = read_checksums(folder)
+    rows = []
+    for entry in DUMP_FILES:
+        path = folder / entry.name
+        if path.is_file():
+            rows.append({"name": entry.name, "title": entry.title, "type": entry.media_type,
+                         "format": entry.format_key, "size": path.stat().st_size,
+                         "sha256": sums.get(entry.name, ""),
+                         "href": f"{request.script_root}/downloads/{entry.name}"})
+    checksums = (folder / CHECKSUM_FILE).read_text(encoding="utf-8")
+    return rows, checksums
 
 
 @blueprint.get("/downloads")
 def downloads() -> Response:
-    """List the dumps."""
-    return Response("downloads: not yet", content_type="text/plain")
+    """List the dumps with sizes and checksums (written on first request)."""
+    svc = service()
+    rows, checksums = file_rows()
+    html = render_template("downloads.html", files=rows, checksums=checksums,
+                           version=svc.build.version, content_hash=svc.build.content_hash,
+                           graphs=[graph_iri(n, svc.base) for n in
+                                   ("ontology", "asserted", "inferred", "explanations", "meta")])
+    return Response(html, content_type="text/html; charset=utf-8")
+
+
+@blueprint.get("/downloads/<name>")
+def download(name: str) -> Response:
+    """Serve one dump file (or SHA256SUMS) with its SHA-256 as ETag."""
+    svc = service()
+    entry = dump_file(name)
+    if entry is None and name != CHECKSUM_FILE:
+        return Response(f"No download called {name!r}; see /downloads\n", status=404,
+                        content_type="text/plain; charset=utf-8")
+    folder = ensure_downloads(svc.build)
+    path = folder / name
+    if name == CHECKSUM_FILE:
+        import hashlib
+
+        etag = hashlib.sha256(path.read_bytes()).hexdigest()
+        mimetype = "text/plain; charset=utf-8"
+    else:
+        assert entry is not None
+        etag = read_checksums(folder).get(name, svc.build.content_hash)
+        mimetype = entry.media_type
+        if mimetype.startswith("text/") or mimetype in ("application/n-quads", "application/trig",
+                                                         "application/ld+json"):
+            mimetype += "; charset=utf-8"
+    response = send_file(path, mimetype=mimetype, etag=etag, conditional=True,
+                         download_name=name, max_age=3600)
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from pyoxigraph import NamedNode
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
@@ -74,6 +75,11 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
                             f"{max_chars}")
     default = params.getlist("default-graph-uri")
     named = params.getlist("named-graph-uri")
+    for iri in default + named:  # graph names reach the engines as IRIs: refuse what is not one
+        try:
+            NamedNode(iri)
+        except ValueError as exc:
+            raise ProtocolError(400, f"Not an absolute IRI: {iri!r} ({exc})") from None
     inference = params.get("inference", "true").strip().lower() not in FALSE_WORDS
     spec = DatasetSpec(tuple(default) if default or named else None,
                        tuple(named) if default or named else None, inference)
@@ -109,6 +115,9 @@ def negotiate(request: Request, form: str) -> formats.Format:
 
 
 def _decode(data: bytes, request: Request) -> str:
+    limit = getattr(request, "max_content_length", None)  # chunked bodies are cut, not refused
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise ProtocolError(413, f"Request body too large: the limit is {limit} bytes")
     charset = (request.mimetype_params.get("charset") or "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise ProtocolError(415, f"Unsupported charset {charset!r}: send UTF-8")

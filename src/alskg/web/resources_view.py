@@ -31,6 +31,7 @@ from rdflib.term import Node
 from .. import formats
 from ..engines.base import DatasetSpec
 from ..export import (
+    Names,
     context_document,
     serialization_prefixes,
     to_jsonld,
@@ -38,6 +39,7 @@ from ..export import (
     to_rdfxml,
     to_trig,
     to_turtle,
+    turtle_term,
 )
 from ..namespaces import GRAPH_NAMES, graph_iri
 from ..nquads import nquad_lines
@@ -67,7 +69,8 @@ MAX_FACTS = 5000
 
 def service() -> Service:
     """Return the Service held by the current app."""
-    return current_app.extensions["alskg"]  # type: ignore[no-any-return]
+    found: Service = current_app.extensions["alskg"]
+    return found
 
 
 # -- queries --------------------------------------------------------------------------------------
@@ -237,9 +240,12 @@ def view(svc: Service, term: Node, labels: dict[str, str]) -> dict[str, Any]:
 
 
 def explain_href(s: Node, p: Node, o: Node) -> str:
-    """Return the /explain link for a triple."""
+    """Return the /explain link for a triple (terms in N-Triples syntax); '' for blank nodes."""
+    if any(isinstance(t, BNode) for t in (s, p, o)):
+        return ""
+    plain = Names({})
     return url_for("resources.explain_page") + "?" + urlencode(
-        {"s": s.n3(), "p": p.n3(), "o": o.n3()})
+        {"s": turtle_term(s, plain), "p": turtle_term(p, plain), "o": turtle_term(o, plain)})
 
 
 # -- negotiation and responses --------------------------------------------------------------------
@@ -440,7 +446,7 @@ def page_model(svc: Service, iri: str, quads: list[Quad]) -> dict[str, Any]:
     mappings = []
     for predicate, kind in ((SKOS.exactMatch, "exact"), (SKOS.closeMatch, "close")):
         for value in sorted({q.o for q in quads if q.s == node and q.p == predicate}, key=str):
-            mappings.append({"kind": kind, **view(svc, value, labels)})
+            mappings.append({**view(svc, value, labels), "match": kind})
     sections: dict[str, Section] = {}
     ordered = sorted(quads, key=lambda q: (str(q.p), str(q.o), str(q.s)))
     for quad in ordered:
@@ -486,12 +492,7 @@ def resource_response(iri: str, path: str, key: str | None) -> Response:
         if chosen != "html":
             return finish(serialize(quads, chosen, svc), chosen, path, negotiated, etag)
         page = page_model(svc, iri, quads)
-        types = {str(t["title"]) for t in page["types"]}
-        claims = claims_of(svc, iri) if types & {
-            str(svc.prefixes["als"]) + c for c in ("Intervention", "Disease", "Claim", "Study",
-                                                   "Publication", "Review", "Drug")} or \
-            any(t.startswith(str(svc.prefixes["als"])) and "Therapy" in t for t in types) \
-            else []
+        claims = claims_of(svc, iri)
     except QueryFailed as exc:
         return Response(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
     html = render_template("resource.html", page=page, claims=claims, missing=False,
@@ -567,7 +568,7 @@ def vocabulary_model(svc: Service, ontology: Graph) -> dict[str, Any]:
             else {"text": "(anonymous)", "href": "", "title": "", "kind": "bnode"}
 
     def text_of(term: Node, predicate: URIRef) -> str:
-        values = sorted(str(v) for v in ontology.objects(term, predicate))  # type: ignore
+        values = sorted(str(v) for v in ontology.objects(term, predicate))
         return values[0] if values else ""
 
     def terms(kind: URIRef) -> list[URIRef]:
@@ -748,14 +749,14 @@ def void_summary(svc: Service) -> dict[str, Any]:
             ({"term": view(svc, meta.value(part, VOID["class"]) or part, labels),
               "entities": number(part, VOID.entities), "triples": number(part, VOID.triples)}
              for part in meta.objects(subset, VOID.classPartition)),
-            key=lambda row: -(row["triples"] or 0))
+            key=_by_triples)
         props = sorted(
             ({"term": view(svc, meta.value(part, VOID.property) or part, labels),
               "triples": number(part, VOID.triples),
               "subjects": number(part, VOID.distinctSubjects),
               "objects": number(part, VOID.distinctObjects)}
              for part in meta.objects(subset, VOID.propertyPartition)),
-            key=lambda row: -(row["triples"] or 0))
+            key=_by_triples)
         subsets.append({"name": name, "iri": str(subset),
                         "href": local_href(svc, str(subset)) or str(subset),
                         "title": str(meta.value(subset, DCTERMS.title) or name),
@@ -772,6 +773,10 @@ def void_summary(svc: Service) -> dict[str, Any]:
         "vocabularies": sorted(str(v) for v in meta.objects(dataset, VOID.vocabulary)),
         "counts": counts(dataset), "subsets": subsets,
     }
+
+
+def _by_triples(row: dict[str, Any]) -> tuple[int, str]:
+    return (-int(row["triples"] or 0), str(row["term"]["title"]))
 
 
 def dataset_response(key: str | None, path: str, prefer_html: bool) -> Response:
