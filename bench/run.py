@@ -144,7 +144,11 @@ class Server:
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL,
                                         env={**os.environ, **self.env})
-        self.ready_s = wait_ready(self.base + self.ready_path, self.process)
+        try:
+            self.ready_s = wait_ready(self.base + self.ready_path, self.process)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def rss_mb(self) -> float:

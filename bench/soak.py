@@ -47,7 +47,8 @@ RILUZOLE = "https://w3id.org/alskg/id/intervention/riluzole"
 SELECT_DRUGS = "SELECT ?d ?l WHERE { ?d a als:Drug ; rdfs:label ?l } ORDER BY ?d"
 SELECT_CLAIMS = ("SELECT ?claim ?i ?status WHERE { ?claim a als:Claim ; ?p ?i . "
                  "OPTIONAL { ?claim als:status ?status } } LIMIT 200")
-CONSTRUCT_DRUGS = "CONSTRUCT { ?d a als:Drug ; rdfs:label ?l } WHERE { ?d a als:Drug ; rdfs:label ?l }"
+CONSTRUCT_DRUGS = ("CONSTRUCT { ?d a als:Drug ; rdfs:label ?l } "
+                   "WHERE { ?d a als:Drug ; rdfs:label ?l }")
 COUNT_TYPES = "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n)"
 SUBCLASS_PATH = "SELECT ?c ?super WHERE { ?c rdfs:subClassOf+ ?super FILTER(isIRI(?super)) }"
 LETTERS = "abcdefghilmnoprstuvy"
@@ -209,7 +210,8 @@ class Server:
 def request_once(url: str, call: Call, timeout: float = 30) -> tuple[int, bytes]:
     """Send one request on a fresh connection."""
     parsed = urllib.parse.urlparse(url)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port,
+                                            timeout=timeout)
     try:
         connection.request(call.method, call.path, body=call.body, headers=dict(call.headers))
         response = connection.getresponse()
@@ -248,7 +250,7 @@ def client(url: str, stop_at: float, seed: int, results: Results, timeout: float
     while time.monotonic() < stop_at:
         call = mix(rng)
         if connection is None:
-            connection = http.client.HTTPConnection(parsed.hostname, parsed.port,
+            connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port,
                                                     timeout=timeout)
         started = time.monotonic()
         try:
@@ -264,7 +266,8 @@ def client(url: str, stop_at: float, seed: int, results: Results, timeout: float
                 connection = None
         except (OSError, http.client.HTTPException) as exc:
             results.add(call, 0, time.monotonic() - started, 0, f"{type(exc).__name__}: {exc}")
-            connection.close()
+            if connection is not None:
+                connection.close()
             connection = None
     if connection is not None:
         connection.close()

@@ -26,6 +26,7 @@ from conftest import make_app
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyoxigraph import NamedNode
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from w3c import write_build
@@ -293,6 +294,32 @@ def test_fuzz_query_text_get_and_post(fuzz_app: Flask, query: str, accept: str |
 
 # --------------------------------------------------------------------------- named queries
 
+# Known bug (see test_regression_iri_parameter_the_engine_rejects): Parameter.bind accepts
+# `iri` / `curie` values that are not IRIs to the engine (a '%' not followed by two hex digits,
+# '[' or ']' outside a host, control characters, private-use code points...); the query then
+# fails with a 500. Until catalog.py is fixed the generators leave such values out; when the
+# regression test XPASSes, set this to False and remove its xfail.
+AVOID_KNOWN_IRI_BUG = True
+
+
+def _slips_through(value: str) -> bool:
+    """True when bind accepts the value as an iri or curie that the engine then rejects."""
+    for kind in ("iri", "curie"):
+        try:
+            term = Parameter("p", kind).bind(value)
+        except ParameterError:
+            continue
+        try:
+            NamedNode(str(term))
+        except ValueError:
+            return True
+    return False
+
+
+def _usable(value: str) -> bool:
+    return not (AVOID_KNOWN_IRI_BUG and _slips_through(value))
+
+
 @st.composite
 def raw_value(draw: st.DrawFn) -> str:
     """A parameter value: plausible, hostile or arbitrary."""
@@ -309,7 +336,7 @@ def raw_value(draw: st.DrawFn) -> str:
         st.from_regex(r"[A-Za-z][A-Za-z0-9+.\-]{0,8}:[^\s<>\"{}|\\^`]{0,20}", fullmatch=True),
         st.integers(-10**20, 10**20).map(str),
         st.dates().map(str),
-    ))
+    ).filter(_usable))
 
 
 @fuzz_settings(FAST * 4)
@@ -327,6 +354,8 @@ def test_fuzz_parameter_bind(kind: str, value: str) -> None:
         assert isinstance(term, URIRef)
         assert not any(c in str(term) for c in ' <>"{}|\\^`\n\t'), term
         assert ":" in str(term)
+        if not AVOID_KNOWN_IRI_BUG:
+            NamedNode(str(term))   # the engine accepts it (else a 500 when the query runs)
     elif kind == "integer":
         assert isinstance(term, Literal) and term.datatype == XSD.integer
         assert isinstance(term.toPython(), int)
@@ -413,13 +442,10 @@ def test_fuzz_named_query_route_long(real_app: Flask, req: tuple[str, bytes, lis
 # --------------------------------------------------------------------------- regressions
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
-def test_regression_empty_coalesce_is_not_a_500(tiny_root: Path, engine: str,
-                                                request: pytest.FixtureRequest) -> None:
-    """`COALESCE()` with no argument is an error, so the variable is unbound (SPARQL 17.4.1.4)."""
-    if engine == "rdflib":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "rdflib returns the Python str 'h' for COALESCE(); serializing it fails (500). "
-            "Bug reported: engines/rdflib_engine.py should drop non-RDF values")))
+def test_regression_empty_coalesce_is_not_a_500(tiny_root: Path, engine: str) -> None:
+    """`COALESCE()` with no argument is an error, so the variable is unbound (SPARQL 17.4.1.4).
+
+    rdflib bound the Python str 'h' there, which no serializer takes (a 500 until fixed)."""
     app = make_app(tiny_root, ALSKG_ENGINE=engine, PROPAGATE_EXCEPTIONS=False)
     try:
         response = app.test_client().get("/sparql", query_string={
@@ -427,3 +453,21 @@ def test_regression_empty_coalesce_is_not_a_500(tiny_root: Path, engine: str,
         assert response.status_code == 200, response.get_data()[:300]
     finally:
         app.extensions["alskg"].close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Parameter.bind accepts `iri` / `curie` values the engine's IRI parser refuses ('%zz', "
+    "'[', control characters, ...); Oxigraph then raises ValueError: a 500. Bug reported: "
+    "catalog.Parameter.bind should check the result with pyoxigraph.NamedNode (then set "
+    "AVOID_KNOWN_IRI_BUG = False)"))
+@pytest.mark.parametrize(("name", "value"), [
+    ("intervention-evidence", "https://w3id.org/alskg/id/intervention/a%zz"),
+    ("intervention-evidence", "https://w3id.org/alskg/id/[riluzole]"),
+    ("intervention-evidence", "A:\x1b"),
+    ("evidence-for-intervention", "intervention:riluzole\x7f"),
+], ids=["bad-percent", "brackets", "escape-char", "curie-del"])
+def test_regression_iri_parameter_the_engine_rejects(real_app: Flask, name: str,
+                                                     value: str) -> None:
+    response = real_app.test_client().get(f"/queries/{name}.json",
+                                          query_string={"intervention": value})
+    assert response.status_code == 400, response.status_code

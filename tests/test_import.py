@@ -197,3 +197,22 @@ def test_import_command(build_root: Path, tmp_path: Path) -> None:
     finally:
         shutil.rmtree(build_root / "store.versions", ignore_errors=True)
         (build_root / "store").unlink(missing_ok=True)
+
+
+def test_serve_answers_from_an_imported_store(tmp_path: Path, build_root: Path,
+                                              built: BuiltDataset) -> None:
+    from tests.conftest import make_app
+
+    source = tmp_path / "served.nt"
+    source.write_text(f"<{EX}y> <{EX}mentionedBy> <{EX}z> .\n")
+    store = tmp_path / "store"
+    import_files([source], store, graph=graph_iri("import/served"), built=built)
+    app = make_app(build_root, ALSKG_STORE_PATH=str(store))
+    client = app.test_client()
+    response = client.get("/sparql", query_string={
+        "query": f"SELECT ?who WHERE {{ GRAPH <{graph_iri('import/served')}> "
+                 f"{{ ?s <{EX}mentionedBy> ?who }} }}"})
+    assert response.status_code == 200
+    rows = response.get_json(force=True)["results"]["bindings"]
+    assert [r["who"]["value"] for r in rows] == [f"{EX}z"]
+    app.extensions["alskg"].close()

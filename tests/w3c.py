@@ -175,7 +175,8 @@ class Report:
         graph.bind("earl", EARL)
         graph.bind("doap", DOAP)
         graph.bind("dc", DC)
-        subject = URIRef(f"https://w3id.org/alskg/earl#{re.sub(r'[^A-Za-z0-9]+', '-', self.subject)}")
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", self.subject)
+        subject = URIRef(f"https://w3id.org/alskg/earl#{slug}")
         graph.add((subject, RDF.type, EARL.TestSubject))
         graph.add((subject, RDF.type, DOAP.Project))
         graph.add((subject, DOAP.name, Literal(f"alskg ({self.subject})")))
@@ -277,7 +278,7 @@ def protocol_tests(manifest: Path | None = None) -> list[ProtocolTest]:
     for entry in rdf_list(graph, graph.value(top, MF.entries)):
         graph_data = []
         for node in graph.objects(entry, UT.graphData):
-            graph_data.append((file_path(graph.value(node, UT.graph)),
+            graph_data.append((file_path(str(graph.value(node, UT.graph))),
                                str(graph.value(node, RDFS.label))))
         action = graph.value(entry, MF.action)
         requests = [_http_request(graph, node)
@@ -298,7 +299,7 @@ def _http_request(graph: Graph, node: Node) -> HttpRequest:
     response = graph.value(node, HT.resp)
     statuses = frozenset(str(s).rsplit("StatusCode", 1)[-1]
                          for s in graph.objects(response, MF.expectedStatus))
-    boolean = graph.value(response, MF.expectedBoolean)
+    boolean: Any = graph.value(response, MF.expectedBoolean)
     fmt = graph.value(response, MF.expectedFormat)
     return HttpRequest(str(graph.value(node, HT.methodName)),
                        str(graph.value(node, HT.absolutePath)), headers, body, statuses,
@@ -368,7 +369,8 @@ def send(base_url: str, request: HttpRequest, endpoint: str = "/sparql",
     if path.startswith("/sparql/"):
         rest = path[len("/sparql/"):]
         path = endpoint + (rest if rest == "" or rest.startswith("?") else "/" + rest)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port,
+                                            timeout=timeout)
     try:
         connection.request(request.method, path, body=request.body,
                            headers=dict(request.headers))
@@ -524,19 +526,20 @@ def query_tests(manifests: list[Path] | None = None) -> list[QueryTest]:
         top = URIRef(manifest.resolve().as_uri())
         suite = manifest.parent.name
         for entry in rdf_list(graph, graph.value(top, MF.entries)):
-            kinds = [EVAL_KINDS[t] for t in graph.objects(entry, RDF.type) if t in EVAL_KINDS]
+            kinds = [EVAL_KINDS[URIRef(str(t))] for t in graph.objects(entry, RDF.type)
+                     if t in EVAL_KINDS]
             if not kinds:
                 continue
             action = graph.value(entry, MF.action)
             approval = str(graph.value(entry, URIRef(
                 "http://www.w3.org/2001/sw/DataAccess/tests/test-dawg#approval")) or "")
             if kinds[0].endswith("syntax"):
-                query, data, graph_data = file_path(action), [], []
+                query, data, graph_data = file_path(str(action)), [], []
             else:
-                query = file_path(graph.value(action, QT.query))
+                query = file_path(str(graph.value(action, QT.query)))
                 data = sorted(file_path(d) for d in graph.objects(action, QT.data))
                 graph_data = sorted(file_path(d) for d in graph.objects(action, QT.graphData))
-            result = graph.value(entry, MF.result)
+            result: Node | None = graph.value(entry, MF.result)
             tests.append(QueryTest(str(entry), str(graph.value(entry, MF.name)), suite, kinds[0],
                                    query, data, graph_data,
                                    None if result is None else file_path(result),
@@ -644,16 +647,18 @@ def result_set_graph(graph: Graph) -> Solutions | None:
     if node is None:
         return None
     boolean = graph.value(node, RS.boolean)
-    if boolean is not None:
+    if isinstance(boolean, Literal):
         return Solutions([], boolean=bool(boolean.toPython()))
     variables = [str(v) for v in graph.objects(node, RS.resultVariable)]
-    rows = []
-    indexed = []
+    indexed: list[tuple[int, Row]] = []
     for solution in graph.objects(node, RS.solution):
-        row = {str(graph.value(b, RS.variable)): norm(graph.value(b, RS.value))
-               for b in graph.objects(solution, RS.binding)}
-        index = graph.value(solution, RS.index)
-        indexed.append((int(index) if index is not None else 0, row))
+        row: Row = {}
+        for binding in graph.objects(solution, RS.binding):
+            value = graph.value(binding, RS.value)
+            if value is not None:
+                row[str(graph.value(binding, RS.variable))] = norm(value)
+        index = graph.value(solution, RS["index"])
+        indexed.append((int(str(index)) if index is not None else 0, row))
     rows = [row for _, row in sorted(indexed, key=lambda pair: pair[0])]
     return Solutions(variables, rows)
 
@@ -945,10 +950,10 @@ def _main(argv: list[str] | None = None) -> int:
         return 2
     reports = []
     if args.suite == "query":
-        tests = query_tests()
+        suite = query_tests()
         for engine in args.engine or ["oxigraph", "rdflib"]:
             started = time.monotonic()
-            reports.append(run_query_suite(engine, tests, progress=True))
+            reports.append(run_query_suite(engine, suite, progress=True))
             print(f"({engine}: {time.monotonic() - started:.1f} s)", file=sys.stderr)
     else:
         sys.path.insert(0, str(Path(__file__).parent))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -66,7 +67,18 @@ def open_build(root: Path | None = None) -> BuiltDataset:
     expected = receipt.get("dataset_bytes")
     if expected is not None and dataset_path.stat().st_size != expected:
         raise BuildMissing(f"{dataset_path}: corrupt dataset (size differs from the receipt)")
+    if file_sha256(dataset_path) != receipt["content_hash"]:
+        raise BuildMissing(f"{dataset_path}: corrupt dataset (SHA-256 differs from the receipt)")
     return BuiltDataset(folder, receipt)
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class BuildWriter:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -152,21 +151,15 @@ def query_name(path: Path) -> str:
     return re.sub(r"^\d+[-_]", "", path.stem)
 
 
-@lru_cache(maxsize=4)
-def _load_folder(folder: Path, stamp: tuple[tuple[str, float], ...]) -> tuple[NamedQuery, ...]:
-    return tuple(load_query(p) for p in sorted(folder.glob("*.rq")))
-
-
 def load_catalog(folder: Path | None = None) -> tuple[NamedQuery, ...]:
     """Return every named query in `queries/` (not the rules), in file order."""
     folder = folder or resources.queries_dir()
-    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(folder.glob("*.rq")))
-    return _load_folder(folder, stamp)
+    return tuple(load_query(p) for p in sorted(folder.glob("*.rq")))
 
 
-def find_query(name: str, folder: Path | None = None) -> NamedQuery | None:
-    """Return the named query called `name`, or None."""
-    for query in load_catalog(folder):
+def find_query(name: str, catalog: tuple[NamedQuery, ...] | None = None) -> NamedQuery | None:
+    """Return the named query called `name` (from `catalog`, else from `queries/`), or None."""
+    for query in load_catalog() if catalog is None else catalog:
         if query.name == name or query.path.stem == name:
             return query
     return None

@@ -214,13 +214,15 @@ def explain_command(subject: str, predicate: str, obj: str, build_dir: Path | No
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib", "remote"]), default=None,
               help="Query engine (default oxigraph; remote needs --store).")
 @click.option("--store", default=None, help="sparql+http://host:port/sparql of a SPARQL store.")
+@click.option("--store-path", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Serve the on-disk Oxigraph store filled by `alskg import` (read-only).")
 @click.option("--timeout", type=float, default=None, help="Query time limit in seconds (10).")
 @click.option("--get", "get_path", default=None,
               help="Answer one GET request in-process and print it (no socket).")
 @build_dir_option
 def serve_command(host: str, port: int, workers: int, threads: int, query_workers: int,
-                  engine: str | None, store: str | None, timeout: float | None,
-                  get_path: str | None, build_dir: Path | None) -> None:
+                  engine: str | None, store: str | None, store_path: Path | None,
+                  timeout: float | None, get_path: str | None, build_dir: Path | None) -> None:
     """Serve the SPARQL endpoint and pages with gunicorn (building first if needed)."""
     from .serve import run_server
 
@@ -233,6 +235,8 @@ def serve_command(host: str, port: int, workers: int, threads: int, query_worker
         overrides["ALSKG_ENGINE"] = engine or "remote"
     if store:
         overrides["ALSKG_STORE"] = store
+    if store_path:
+        overrides["ALSKG_STORE_PATH"] = str(store_path.resolve())
     if timeout is not None:
         overrides["ALSKG_QUERY_TIMEOUT"] = timeout
     if get_path:

@@ -12,7 +12,8 @@ DEFAULTS: dict[str, Any] = {
     "ALSKG_BUILD_ROOT": None,          # folder holding builds/ and current (default ./.alskg)
     "ALSKG_ENGINE": "oxigraph",        # oxigraph | rdflib | remote
     "ALSKG_STORE": None,               # sparql+http://host/sparql for the remote engine
-    "ALSKG_STORE_AUTH": None,          # "user:password" for the remote store, if it needs one
+    "ALSKG_STORE_AUTH": None,
+    "ALSKG_STORE_PATH": None,          # an on-disk Oxigraph store filled by `alskg import`          # "user:password" for the remote store, if it needs one
     "ALSKG_EXECUTOR": "pool",          # pool (killable worker processes) | inline
     "ALSKG_QUERY_WORKERS": 2,          # worker processes per server process
     "ALSKG_QUERY_TIMEOUT": 10.0,       # seconds before a query is stopped (503)

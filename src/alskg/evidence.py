@@ -405,6 +405,7 @@ class QueryService(Protocol):
     """What compute_matrix needs from the web Service: `base` and `query()`."""
 
     base: str
+    catalog: tuple[Any, ...]
 
     def query(self, text: str, *, spec: Any = None, bindings: Any = None,
               format_key: str = "json", max_rows: int | None = None) -> Any:
@@ -418,7 +419,7 @@ def compute_matrix(service: QueryService, inference: bool = True) -> EvidenceMat
 
     results = []
     for name in (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY):
-        named = find_query(name)
+        named = find_query(name, service.catalog)
         if named is None:
             raise EvidenceError(f"named query {name!r} is missing from queries/")
         response = service.query(named.text, spec=DatasetSpec(inference=inference),

@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from . import formats
 from .engines.base import DatasetSpec, Engine, QueryTimeout, UnsafeQuery, open_engine
-from .errors import QuerySyntaxError
+from .errors import AlskgError, QuerySyntaxError
 from .namespaces import DEFAULT_BASE
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
         return error_response(403, str(exc))
     except QueryTimeout:
         return error_response(503, f"Query stopped: it ran past the {request.timeout:g} s limit")
+    except AlskgError as exc:  # e.g. the remote store is down or refused the query
+        return error_response(502, f"The backing store failed: {exc}")
     fmt = None
     if request.format_key:
         fmt = formats.by_name(request.format_key, outcome.form)

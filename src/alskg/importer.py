@@ -452,14 +452,8 @@ def graph_counts(store: Any) -> dict[str, int]:
 
 
 # -- serving an imported store -------------------------------------------------------------------
-def open_store_engine(store_path: Path, *, base: str = DEFAULT_BASE,
-                      built: BuiltDataset | None = None) -> Any:
-    """Open the store read-only as an Oxigraph engine (nothing loaded, nothing cleared).
-
-    With `built`, refuse a store that holds another build than the one being served.
-    """
-    from .engines.oxigraph_engine import OxigraphEngine
-
+def checked_store_version(store_path: Path, built: BuiltDataset | None = None) -> Path:
+    """Return the store's current version folder; with `built`, refuse one of another build."""
     version = current_version(store_path)
     if version is None:
         raise ImportFailed(f"{store_path}: no store; run `alskg import` first")
@@ -469,7 +463,13 @@ def open_store_engine(store_path: Path, *, base: str = DEFAULT_BASE,
             raise ImportFailed(f"{store_path} holds build {str(recorded)[:12]}, not the current "
                                f"build {built.content_hash[:12]}; run `alskg import` again "
                                "(with no files, it only refreshes the build's graphs)")
-    engine = OxigraphEngine.__new__(OxigraphEngine)
-    super(OxigraphEngine, engine).__init__(base)
-    engine.store = ox.Store.read_only(str(version))
-    return engine
+    return version
+
+
+def open_store_engine(store_path: Path, *, base: str = DEFAULT_BASE,
+                      built: BuiltDataset | None = None) -> Any:
+    """Open the store read-only as an Oxigraph engine (nothing loaded, nothing cleared)."""
+    from .engines.oxigraph_engine import OxigraphEngine
+
+    version = checked_store_version(store_path, built)
+    return OxigraphEngine(None, base=base, store_path=str(version), read_only=True)

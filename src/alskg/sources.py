@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from . import resources
+from .buildstore import file_sha256
 from .errors import SourceSyntaxError
 
 
@@ -26,11 +26,6 @@ class Sources:
     def checksums(self) -> list[dict[str, str]]:
         """Return the SHA-256 of every input file, in a stable order."""
         return [{"path": f"{p.parent.name}/{p.name}", "sha256": file_sha256(p)} for p in self.files]
-
-
-def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def display_path(path: Path) -> str:

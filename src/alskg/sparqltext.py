@@ -49,6 +49,65 @@ def looks_like_update(text: str) -> bool:
     return False
 
 
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+MAX_NESTING = 200
+
+
+def unescape_codepoints(text: str) -> str:
+    """Apply SPARQL's \\u / \\U codepoint escapes, as parsers do before tokenizing."""
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group(0)
+
+    return _CODEPOINT_ESCAPE.sub(replace, text)
+
+
+def may_use_service(text: str) -> bool:
+    """Return True unless the text cannot contain the SERVICE keyword in any spelling.
+
+    A cheap, deliberately over-inclusive test: any occurrence of "service" (any case, after
+    codepoint escapes) makes the query a candidate for the parser-based check.
+    """
+    return "service" in unescape_codepoints(text).lower()
+
+
+def nesting_depth(text: str) -> int:
+    """Return the deepest nesting of braces and parentheses (counted on the raw text)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def mentions_service(text: str) -> bool:
-    """Return True when the query uses SERVICE (federation), which this endpoint refuses."""
-    return "SERVICE" in keywords(text)
+    """Return True when the query uses SERVICE (federation), which this endpoint refuses.
+
+    The decision is made on the parse tree (rdflib's SPARQL parser), never on the lexical form:
+    a query that mentions "service" and cannot be parsed is treated as using it.
+    """
+    if not may_use_service(text):
+        return False
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        tree = parseQuery(text)
+    except Exception:  # noqa: BLE001 - unparseable yet mentions SERVICE: refuse
+        return True
+    return _contains_service(tree)
+
+
+def _contains_service(node: object, depth: int = 0) -> bool:
+    if depth > 10 * MAX_NESTING:
+        return True
+    if getattr(node, "name", None) == "ServiceGraphPattern":
+        return True
+    if isinstance(node, dict):
+        return any(_contains_service(v, depth + 1) for v in node.values())
+    if isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+        return any(_contains_service(v, depth + 1) for v in node)  # type: ignore[attr-defined]
+    return False

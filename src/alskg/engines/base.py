@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from rdflib.term import Node
 
 from ..errors import QuerySyntaxError
 from ..namespaces import DEFAULT_BASE, graph_iri, prefixes
-from ..sparqltext import looks_like_update, mentions_service
+from ..sparqltext import MAX_NESTING, looks_like_update, mentions_service, nesting_depth
 
 ENGINE_NAMES = ("oxigraph", "rdflib", "remote")
 
@@ -65,14 +66,17 @@ class Engine(ABC):
     def __init__(self, base: str = DEFAULT_BASE) -> None:
         self.base = base
         self.prefixes = prefixes(base)
+        self._service_checks: OrderedDict[str, bool] = OrderedDict()
 
     def run(self, query: str, spec: DatasetSpec | None = None, *,
             bindings: dict[str, Node] | None = None, max_rows: int = 10_000,
             timeout: float | None = None) -> QueryOutcome:
         """Check the query is safe, then run it with a deadline and a row cap."""
+        if nesting_depth(query) > MAX_NESTING:
+            raise QuerySyntaxError(f"the query nests groups deeper than {MAX_NESTING} levels")
         if looks_like_update(query):
             raise UnsafeQuery("SPARQL Update is not allowed: this endpoint is read-only")
-        if mentions_service(query):
+        if self._uses_service(query):
             raise UnsafeQuery("SERVICE (federated query) is disabled on this endpoint")
         deadline = time.monotonic() + timeout if timeout else None
         try:
@@ -82,6 +86,15 @@ class Engine(ABC):
                 raise UnsafeQuery(
                     "SPARQL Update is not allowed: this endpoint is read-only") from None
             raise
+
+    def _uses_service(self, query: str) -> bool:
+        cached = self._service_checks.get(query)
+        if cached is None:
+            cached = mentions_service(query)
+            self._service_checks[query] = cached
+            while len(self._service_checks) > 1024:
+                self._service_checks.popitem(last=False)
+        return cached
 
     @abstractmethod
     def _run(self, query: str, spec: DatasetSpec, bindings: dict[str, Node], max_rows: int,
@@ -113,7 +126,8 @@ def open_engine(name: str, dataset_file: Path, *, base: str = DEFAULT_BASE,
     if name == "oxigraph":
         from .oxigraph_engine import OxigraphEngine
 
-        return OxigraphEngine(dataset_file, base=base, store_path=options.get("store_path"))
+        return OxigraphEngine(dataset_file, base=base, store_path=options.get("store_path"),
+                              read_only=bool(options.get("read_only")))
     if name == "rdflib":
         from .rdflib_engine import RdflibEngine
 

@@ -57,14 +57,21 @@ class OxigraphEngine(Engine):
 
     name = "oxigraph"
 
-    def __init__(self, dataset_file: Path, *, base: str = DEFAULT_BASE,
-                 store_path: str | None = None) -> None:
+    def __init__(self, dataset_file: Path | None, *, base: str = DEFAULT_BASE,
+                 store_path: str | None = None, read_only: bool = False) -> None:
         super().__init__(base)
+        if read_only:
+            if not store_path:
+                raise ValueError("a read-only Oxigraph engine needs a store path")
+            self.store = ox.Store.read_only(str(store_path))  # e.g. filled by `alskg import`
+            return
         if store_path:
             self.store = ox.Store(store_path)
             self.store.clear()
         else:
             self.store = ox.Store()
+        if dataset_file is None:
+            raise ValueError("an in-memory Oxigraph engine needs the build's dataset file")
         self.store.bulk_load(path=str(dataset_file), format=ox.RdfFormat.N_QUADS)
 
     def graph_names(self) -> list[str]:

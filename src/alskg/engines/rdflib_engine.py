@@ -127,7 +127,8 @@ class RdflibEngine(Engine):
                 if count >= max_rows:
                     outcome.truncated = True
                     break
-                outcome.rows.append(tuple(row))  # type: ignore[arg-type]
+                # rdflib may bind plain Python values (e.g. COALESCE()); those are not RDF terms
+                outcome.rows.append(tuple(v if isinstance(v, Node) else None for v in row))
             return outcome
         outcome = QueryOutcome(result.type)
         assert result.graph is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import BNode, Literal
+from rdflib import Literal
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
@@ -190,8 +190,3 @@ def list_items(store: FactStore, vocab: Vocab, head: int) -> list[int] | None:
         items.append(first)
         node = rest
     return items
-
-
-def is_bnode(store: FactStore, term_id: int) -> bool:
-    """Tell whether a term id stands for a blank node."""
-    return isinstance(store.terms[term_id], BNode)

@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import settings
+from .fastpath import CachedResponses
 from .service import Service
 
 
@@ -64,5 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         response.status_code = status
         return response
 
+    app.wsgi_app = CachedResponses(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["ALSKG_CACHE_ENTRIES"], app.config["ALSKG_CACHE_ENTRY_BYTES"])
     logging.getLogger("alskg").setLevel(logging.INFO)
     return app

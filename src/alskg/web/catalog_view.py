@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .. import formats
-from ..catalog import NamedQuery, ParameterError, find_query, load_catalog
+from ..catalog import NamedQuery, ParameterError, find_query
 from ..examples import body_text, examples_graph, query_iri
 from ..executor import QueryResponse
 from ..namespaces import DEFAULT_BASE
@@ -73,7 +73,7 @@ def catalog_entry(query: NamedQuery) -> dict[str, Any]:
 @blueprint.get("/queries")
 def index() -> Response:
     """List the named queries: HTML, or JSON at /queries.json or by Accept."""
-    catalog = load_catalog()
+    catalog = service().catalog
     tag = request.args.get("tag", "").strip()
     shown = [q for q in catalog if not tag or tag in q.tags]
     wanted = JSON if request.path.endswith(".json") else _wants([HTML, JSON])
@@ -95,12 +95,12 @@ def index() -> Response:
 
 def _split_suffix(name: str) -> tuple[NamedQuery | None, str | None]:
     """Resolve `name` or `name.suffix` to (query, suffix)."""
-    query = find_query(name)
+    query = find_query(name, service().catalog)
     if query is not None:
         return query, None
     stem, dot, suffix = name.rpartition(".")
     if dot and stem:
-        return find_query(stem), suffix.lower()
+        return find_query(stem, service().catalog), suffix.lower()
     return None, None
 
 
@@ -306,7 +306,7 @@ def index_json() -> Response:
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     """Describe the API and every named query in OpenAPI 3.1."""
-    document = openapi_document(load_catalog(), request.url_root)
+    document = openapi_document(service().catalog, request.url_root)
     response = _json_response(document)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -328,7 +328,7 @@ def sparql_examples() -> Response:
         fmt = formats.by_name(best, "CONSTRUCT")
     assert fmt is not None
     svc = service()
-    body = formats.serialize_graph(examples_graph(base=svc.base), fmt, svc.prefixes)
+    body = formats.serialize_graph(examples_graph(svc.catalog, base=svc.base), fmt, svc.prefixes)
     response = Response(body, content_type=fmt.media_type + (
         "" if fmt.key == "rdfxml" else "; charset=utf-8"))
     response.headers["Vary"] = "Accept"

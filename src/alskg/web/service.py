@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..buildstore import BuiltDataset, open_build
+from ..catalog import NamedQuery, load_catalog
 from ..engines.base import DatasetSpec
 from ..executor import EngineConfig, InlineExecutor, QueryRequest, QueryResponse, WorkerPool
 from ..namespaces import prefixes
@@ -33,6 +34,7 @@ class Service:
         self.build: BuiltDataset = open_build(Path(root) if root else None)
         self.base: str = settings["ALSKG_BASE"]
         self.prefixes = prefixes(self.base)
+        self.catalog: tuple[NamedQuery, ...] = load_catalog()  # immutable while serving
         self.cache: ResponseCache[QueryResponse] = ResponseCache(settings["ALSKG_CACHE_ENTRIES"])
         self._executor: Executor | None = None
         self._lock = threading.Lock()
@@ -45,6 +47,12 @@ class Service:
     def engine_config(self) -> EngineConfig:
         """Return the configuration workers use to open the engine."""
         options: dict[str, Any] = {}
+        if self.settings.get("ALSKG_STORE_PATH"):  # an on-disk store filled by `alskg import`
+            from ..importer import checked_store_version
+
+            version = checked_store_version(Path(self.settings["ALSKG_STORE_PATH"]), self.build)
+            return EngineConfig("oxigraph", self.build.dataset_file, self.base,
+                                {"store_path": str(version), "read_only": True})
         if self.settings.get("ALSKG_STORE"):
             options["store"] = self.settings["ALSKG_STORE"]
             options["auth"] = self.settings.get("ALSKG_STORE_AUTH")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from .. import formats
-from ..catalog import load_catalog
 from ..executor import QueryResponse
 from . import service_description
 from .protocol import ProtocolError, choose_format, parse_call
@@ -88,7 +87,7 @@ def query_page() -> Response:
     """Render the offline YASGUI query page with prefixes and the named queries as tabs."""
     svc = service()
     examples = [{"name": q.name, "title": q.title, "summary": q.summary, "query": q.text}
-                for q in load_catalog()]
+                for q in svc.catalog]
     links = [{"href": url_for("evidence.matrix"), "label": "Evidence matrix"},
              {"href": url_for("pages.downloads"), "label": "Downloads"},
              {"href": url_for("catalog.index"), "label": "Named queries"}]
