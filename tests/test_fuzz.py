@@ -294,32 +294,6 @@ def test_fuzz_query_text_get_and_post(fuzz_app: Flask, query: str, accept: str |
 
 # --------------------------------------------------------------------------- named queries
 
-# Known bug (see test_regression_iri_parameter_the_engine_rejects): Parameter.bind accepts
-# `iri` / `curie` values that are not IRIs to the engine (a '%' not followed by two hex digits,
-# '[' or ']' outside a host, control characters, private-use code points...); the query then
-# fails with a 500. Until catalog.py is fixed the generators leave such values out; when the
-# regression test XPASSes, set this to False and remove its xfail.
-AVOID_KNOWN_IRI_BUG = True
-
-
-def _slips_through(value: str) -> bool:
-    """True when bind accepts the value as an iri or curie that the engine then rejects."""
-    for kind in ("iri", "curie"):
-        try:
-            term = Parameter("p", kind).bind(value)
-        except ParameterError:
-            continue
-        try:
-            NamedNode(str(term))
-        except ValueError:
-            return True
-    return False
-
-
-def _usable(value: str) -> bool:
-    return not (AVOID_KNOWN_IRI_BUG and _slips_through(value))
-
-
 @st.composite
 def raw_value(draw: st.DrawFn) -> str:
     """A parameter value: plausible, hostile or arbitrary."""
@@ -336,7 +310,7 @@ def raw_value(draw: st.DrawFn) -> str:
         st.from_regex(r"[A-Za-z][A-Za-z0-9+.\-]{0,8}:[^\s<>\"{}|\\^`]{0,20}", fullmatch=True),
         st.integers(-10**20, 10**20).map(str),
         st.dates().map(str),
-    ).filter(_usable))
+    ))
 
 
 @fuzz_settings(FAST * 4)
@@ -354,8 +328,7 @@ def test_fuzz_parameter_bind(kind: str, value: str) -> None:
         assert isinstance(term, URIRef)
         assert not any(c in str(term) for c in ' <>"{}|\\^`\n\t'), term
         assert ":" in str(term)
-        if not AVOID_KNOWN_IRI_BUG:
-            NamedNode(str(term))   # the engine accepts it (else a 500 when the query runs)
+        NamedNode(str(term))   # the engine accepts it (else a 500 when the query runs)
     elif kind == "integer":
         assert isinstance(term, Literal) and term.datatype == XSD.integer
         assert isinstance(term.toPython(), int)
@@ -455,11 +428,6 @@ def test_regression_empty_coalesce_is_not_a_500(tiny_root: Path, engine: str) ->
         app.extensions["alskg"].close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Parameter.bind accepts `iri` / `curie` values the engine's IRI parser refuses ('%zz', "
-    "'[', control characters, ...); Oxigraph then raises ValueError: a 500. Bug reported: "
-    "catalog.Parameter.bind should check the result with pyoxigraph.NamedNode (then set "
-    "AVOID_KNOWN_IRI_BUG = False)"))
 @pytest.mark.parametrize(("name", "value"), [
     ("intervention-evidence", "https://w3id.org/alskg/id/intervention/a%zz"),
     ("intervention-evidence", "https://w3id.org/alskg/id/[riluzole]"),
@@ -468,6 +436,7 @@ def test_regression_empty_coalesce_is_not_a_500(tiny_root: Path, engine: str) ->
 ], ids=["bad-percent", "brackets", "escape-char", "curie-del"])
 def test_regression_iri_parameter_the_engine_rejects(real_app: Flask, name: str,
                                                      value: str) -> None:
+    """Values Parameter.bind once let through and the engine's IRI parser refused (a 500)."""
     response = real_app.test_client().get(f"/queries/{name}.json",
                                           query_string={"intervention": value})
     assert response.status_code == 400, response.status_code

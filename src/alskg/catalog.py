@@ -31,6 +31,17 @@ class ParameterError(ValueError):
         self.expected = expected
 
 
+def _valid_iri(text: str) -> bool:
+    """Return True when the text is an IRI the query engines accept (RFC 3987, Oxigraph)."""
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A typed parameter of a named query, bound to the variable `?_<name>`."""
@@ -49,13 +60,14 @@ class Parameter:
     def bind(self, raw: str, base_prefixes: dict[str, str] | None = None) -> Node:
         """Convert a raw string to a typed RDF term, or raise ParameterError."""
         if self.type == "iri":
-            if not _IRI_SCHEME.match(raw) or _IRI_FORBIDDEN.search(raw):
+            if not _IRI_SCHEME.match(raw) or _IRI_FORBIDDEN.search(raw) or not _valid_iri(raw):
                 raise ParameterError(self.name, "an absolute IRI", raw)
             return URIRef(raw)
         if self.type == "curie":
             prefix, sep, local = raw.partition(":")
             table = base_prefixes or prefixes()
-            if not sep or prefix not in table or _IRI_FORBIDDEN.search(local):
+            if not sep or prefix not in table or _IRI_FORBIDDEN.search(local) or \
+                    not _valid_iri(table[prefix] + local):
                 raise ParameterError(self.name, "a CURIE with a known prefix (e.g. HP:0003484)",
                                      raw)
             return URIRef(table[prefix] + local)

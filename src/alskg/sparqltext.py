@@ -72,16 +72,25 @@ def may_use_service(text: str) -> bool:
     return "service" in unescape_codepoints(text).lower()
 
 
+_UNARY_RUN = re.compile(r"(?:[!+\-]\s*){2,}")
+
+
 def nesting_depth(text: str) -> int:
-    """Return the deepest nesting of braces and parentheses (counted on the raw text)."""
+    """Return how deep a parser must recurse: nested {}, (), [] or a run of unary operators.
+
+    Counted on the raw text, so it over-counts rather than under-counts (a brace inside a string
+    counts too): deep recursion crashes some SPARQL parsers.
+    """
     depth = deepest = 0
     for char in text:
-        if char in "{(":
+        if char in "{([":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "})":
+        elif char in "})]":
             depth = max(0, depth - 1)
-    return deepest
+    unary = max((len(m.group(0).replace(" ", "")) for m in _UNARY_RUN.finditer(text)),
+                default=0)
+    return max(deepest, unary)
 
 
 def mentions_service(text: str) -> bool:
