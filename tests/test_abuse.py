@@ -233,6 +233,7 @@ SSRF_PROBES: dict[str, tuple[str, str]] = {
     "load-as-direct-query": ("direct-query", "LOAD <{file}>"),
 }
 
+
 def send_probe(server: LiveServer, channel: str, text: str, url: str, file_iri: str) -> Reply:
     """Send one probe on its channel."""
     if channel == "query":
