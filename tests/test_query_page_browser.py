@@ -589,3 +589,27 @@ def test_page_contacts_only_loopback(page: Page) -> None:
     ]
     errors = [e for e in errors if "favicon.ico" not in e]
     assert errors == [], f"console errors: {errors}"
+
+
+# --------------------------------------------------------------------------
+# The real application: `alskg serve` (gunicorn) over the session build
+
+
+def test_real_server_page_runs_a_query_and_shows_the_row(browser: Browser,
+                                                         live_server: Any) -> None:
+    """On the real server: the page loads, a query runs, the ALS row appears, all on loopback."""
+    page = Page(browser)
+    page.navigate(live_server.url + PAGE_PATH)
+    page.wait_for(
+        "!!(window.alskgYasgui && document.querySelector('#yasgui .yasqe .CodeMirror'))",
+        "YASGUI to initialise on the real server",
+    )
+    cfg = page_config(page)
+    assert cfg["prefixes"]["als"] == "https://w3id.org/alskg/vocab#"
+    assert len(cfg["examples"]) >= 15  # the named queries are example tabs
+    page.eval("window.alskgYasgui.selectTabId('alskg-default'), true")
+    page.eval("window.alskgYasgui.getTab().getYasqe().setValue("
+              + json.dumps("SELECT ?s WHERE { ?s a als:Disease }") + "), true")
+    page.wait_for(_VISIBLE_RUN_BUTTON, "a visible run button to click")
+    row = page.wait_for(_RESULT_ROW_WITH_IRI % json.dumps(EXPECTED_IRI), "the ALS result row")
+    assert row
