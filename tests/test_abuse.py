@@ -498,11 +498,6 @@ def test_deep_nesting_does_not_crash_the_engine_process(engine: str, kind: str,
 def test_small_query_cannot_keep_the_engine_parsing(engine: str, tmp_path: Path,
                                                     request: pytest.FixtureRequest) -> None:
     """A 400-byte query of nested RDF collections: the engine gives up within its time limit."""
-    if engine == "oxigraph":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "pyoxigraph's parser takes time cubic in the nesting of `( ... )` collections "
-            "(depth 199: ~4 s) and no deadline applies while parsing; MAX_NESTING = 200 "
-            "admits it: bug reported (a cap of ~64 keeps it under 0.1 s)")))
     nq = tmp_path / "d.nq"
     nq.write_text("<urn:a> <urn:b> <urn:c> <https://w3id.org/alskg/graph/asserted> .\n")
     code = ("import sys, time; from pathlib import Path; from alskg.engines import open_engine\n"

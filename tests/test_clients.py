@@ -33,5 +33,5 @@ def test_rdflib_sparqlstore(live_server: LiveServer) -> None:
     graph = Graph(store=store)
     assert (RILUZOLE, RDF.type, ALS_DRUG) in graph
     labels = list(graph.query(
-        "SELECT ?l WHERE { <%s> <http://www.w3.org/2000/01/rdf-schema#label> ?l }" % RILUZOLE))
+        f"SELECT ?l WHERE {{ <{RILUZOLE}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"))
     assert labels and str(labels[0][0]).lower() == "riluzole"

@@ -74,7 +74,7 @@ def test_browser_gets_html_with_vary_and_content_location(client: FlaskClient) -
     assert 'href="http://purl.obolibrary.org/obo/MONDO_0004976"' in html  # registry link
     assert ">MONDO:0004976<" in html
     assert 'id="claims"' in html and "status-established" in html
-    assert "Data: CC BY 4.0" in html  # the shared layout's footer
+    assert 'href="https://creativecommons.org/licenses/by/4.0/"' in html  # the layout footer
 
 
 @pytest.mark.parametrize(("accept", "mimetype", "fmt", "suffix"), RDF_CASES)

@@ -92,7 +92,8 @@ def test_no_outbound_fetch_for_service_from_load(build_root: Path, engine: str,
     for clause in (f"FROM <{listener.url}>", f"FROM NAMED <{listener.url}>", f"FROM <{file_iri}>",
                    f"FROM NAMED <{file_iri}>"):
         response = client.get("/sparql", query_string={
-            "query": f"SELECT * {clause} WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }}"})
+            "query": f"SELECT * {clause} WHERE {{ {{ ?s ?p ?o }} UNION "
+                     "{ GRAPH ?g { ?s ?p ?o } } }"})
         assert response.status_code == 200, clause
         values = {b["value"] for row in json.loads(response.get_data())["results"]["bindings"]
                   for b in row.values()}

@@ -17,7 +17,8 @@ from alskg.namespaces import SD, graph_iri
 ALS = "https://w3id.org/alskg/vocab#"
 RILUZOLE = "https://w3id.org/alskg/id/intervention/riluzole"
 SELECT_DRUGS = "SELECT ?d ?label WHERE { ?d a als:Drug ; rdfs:label ?label } ORDER BY ?d"
-CONSTRUCT_DRUGS = "CONSTRUCT { ?d a als:Drug ; rdfs:label ?l } WHERE { ?d a als:Drug ; rdfs:label ?l }"
+CONSTRUCT_DRUGS = ("CONSTRUCT { ?d a als:Drug ; rdfs:label ?l } "
+                   "WHERE { ?d a als:Drug ; rdfs:label ?l }")
 
 
 def bindings(response) -> list[dict]:  # type: ignore[no-untyped-def]

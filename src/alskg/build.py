@@ -115,7 +115,8 @@ def build(options: BuildOptions) -> BuiltDataset:
             "seconds": round(time.perf_counter() - started, 3),
         }
         writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
-        return writer.publish(f"{receipt['created'].replace(':', '')[:17]}-{digest[:12]}")
+        created = str(receipt["created"])
+        return writer.publish(f"{created.replace(':', '')[:17]}-{digest[:12]}")
     except BaseException:
         writer.abandon()
         raise

@@ -1,4 +1,4 @@
-"""The catalog of named queries: `queries/*.rq` with grlc-style `#+` headers and typed parameters."""
+"""The catalog of named queries: `queries/*.rq`, grlc-style `#+` headers, typed parameters."""
 
 from __future__ import annotations
 

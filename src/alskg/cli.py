@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import click
 
 from . import __version__
 from .buildstore import BuiltDataset, default_root, open_build
-from .errors import AlskgError, BuildMissing, QuerySyntaxError
+from .errors import AlskgError, QuerySyntaxError
 
 FORMAT_CHOICES = ("table", "json", "xml", "csv", "tsv", "ttl", "turtle", "nt", "nquads", "trig",
                   "jsonld", "rdfxml")
@@ -44,11 +45,10 @@ def ensure_build(build_dir: Path | None) -> BuiltDataset:
     from .build import BuildOptions, build
 
     root = build_dir or default_root()
-    try:
-        return open_build(root)
-    except BuildMissing:
-        click.echo(f"no build in {root}; building first…", err=True)
-        return build(BuildOptions(root=root))
+    if os.path.lexists(root / "current"):
+        return open_build(root)  # a corrupt build is an error naming the file, never rebuilt
+    click.echo(f"no build in {root}; building first…", err=True)
+    return build(BuildOptions(root=root))
 
 
 @main.command("build")

@@ -12,8 +12,8 @@ DEFAULTS: dict[str, Any] = {
     "ALSKG_BUILD_ROOT": None,          # folder holding builds/ and current (default ./.alskg)
     "ALSKG_ENGINE": "oxigraph",        # oxigraph | rdflib | remote
     "ALSKG_STORE": None,               # sparql+http://host/sparql for the remote engine
-    "ALSKG_STORE_AUTH": None,
-    "ALSKG_STORE_PATH": None,          # an on-disk Oxigraph store filled by `alskg import`          # "user:password" for the remote store, if it needs one
+    "ALSKG_STORE_AUTH": None,          # "user:password" for the remote store, if it needs one
+    "ALSKG_STORE_PATH": None,          # an on-disk Oxigraph store filled by `alskg import`
     "ALSKG_EXECUTOR": "pool",          # pool (killable worker processes) | inline
     "ALSKG_QUERY_WORKERS": 2,          # worker processes per server process
     "ALSKG_QUERY_TIMEOUT": 10.0,       # seconds before a query is stopped (503)
@@ -21,12 +21,14 @@ DEFAULTS: dict[str, Any] = {
     "ALSKG_MAX_QUERY_CHARS": 65_536,   # longer query text is refused (413)
     "ALSKG_CACHE_ENTRIES": 1024,       # cached responses (the dataset is immutable)
     "ALSKG_CACHE_ENTRY_BYTES": 4_194_304,
+    "ALSKG_CACHE_TOTAL_BYTES": 268_435_456,  # all cached answers of one server process
     "ALSKG_BASE": DEFAULT_BASE,        # the graph's IRI base; mapped onto this server's host
     "ALSKG_SERVICE_ALLOWLIST": (),     # SERVICE endpoints an operator allows (none by default)
     "MAX_CONTENT_LENGTH": 1_048_576,   # request bodies larger than this get 413
 }
 _INT_KEYS = {"ALSKG_QUERY_WORKERS", "ALSKG_MAX_ROWS", "ALSKG_MAX_QUERY_CHARS",
-             "ALSKG_CACHE_ENTRIES", "ALSKG_CACHE_ENTRY_BYTES", "MAX_CONTENT_LENGTH"}
+             "ALSKG_CACHE_ENTRIES", "ALSKG_CACHE_ENTRY_BYTES", "ALSKG_CACHE_TOTAL_BYTES",
+             "MAX_CONTENT_LENGTH"}
 _FLOAT_KEYS = {"ALSKG_QUERY_TIMEOUT"}
 
 

@@ -31,6 +31,10 @@ class BuildMissing(AlskgError):
     """No usable build directory (missing or corrupt)."""
 
 
+class WriteFailed(AlskgError, OSError):
+    """A file could not be written (e.g. the disk is full); the message names the file."""
+
+
 class QuerySyntaxError(AlskgError):
     """A SPARQL query does not parse."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -107,7 +109,18 @@ class InlineExecutor:
         self.engine.close()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Leave as soon as the parent (the server process) is gone, even in the middle of a query."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def _worker_main(conn: Connection, config: EngineConfig) -> None:
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="alskg-parent-watch",
+                     daemon=True).start()
     engine = config.open()
     conn.send("ready")
     while True:
@@ -216,8 +229,6 @@ class WorkerPool:
             workers = list(self._all)
             self._all.clear()
         for worker in workers:
-            try:
+            with contextlib.suppress(OSError):
                 worker.conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
             worker.kill()

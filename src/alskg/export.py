@@ -36,6 +36,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from .buildstore import BuiltDataset
+from .errors import WriteFailed
 from .namespaces import DEFAULT_BASE, GRAPH_NAMES, SD, graph_iri, prefixes
 from .nquads import canonical, ntriple_lines
 
@@ -484,6 +485,10 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(stream.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
+    except OSError as exc:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise WriteFailed(exc.errno, f"{path}: {exc.strerror or exc}") from None
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(temp)

@@ -67,8 +67,8 @@ def by_name(name: str, form: str) -> Format | None:
         alias = "rdfxml"
     if alias in ("nt", "turtle") and form in ("SELECT", "ASK"):
         return None
-    fmt = _BY_KEY.get(alias)
-    return fmt if fmt in choices else None
+    resolved = _BY_KEY.get(alias)
+    return resolved if resolved in choices else None
 
 
 def media_types(form: str) -> list[str]:
@@ -118,7 +118,8 @@ def _serialize_solutions(outcome: QueryOutcome, fmt: Format) -> bytes:
         variables = [Variable(v) for v in outcome.variables]
         result.vars = variables
         result.bindings = [
-            {var: value for var, value in zip(variables, row, strict=True) if value is not None}
+            {var: value for var, value in zip(variables, row, strict=True)  # type: ignore[misc]
+             if value is not None}
             for row in outcome.rows
         ]
     data = result.serialize(format=fmt.plugin, encoding="utf-8")

@@ -18,7 +18,7 @@ def resource_dir(name: str) -> Path:
     installed = _PACKAGE_DIR / "_resources" / name
     if installed.is_dir():
         return installed
-    raise FileNotFoundError(f"resource folder {name!r} not found in a checkout or the installed package")
+    raise FileNotFoundError(f"resource folder {name!r} not found in a checkout or the package")
 
 
 def ontology_dir() -> Path:

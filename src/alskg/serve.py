@@ -7,7 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """A gunicorn application that builds the Flask app in each worker process."""
 
     def __init__(self, overrides: dict[str, Any], options: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Read the curated sources (ontology, shapes, data) into rdflib graphs, naming bad files and lines."""
+"""Read the curated sources (ontology, shapes, data) into rdflib graphs, naming bad lines."""
 
 from __future__ import annotations
 

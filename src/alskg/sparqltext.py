@@ -50,7 +50,7 @@ def looks_like_update(text: str) -> bool:
 
 
 _CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-MAX_NESTING = 200
+MAX_NESTING = 64  # deeper nesting makes Oxigraph's parser slow (cubic) or overflow its stack
 
 
 def unescape_codepoints(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Validate curated data: SHACL shapes and identifier checks, each problem naming file, node, rule."""
+"""Validate curated data: SHACL shapes and identifier checks, naming file, node and rule."""
 
 from __future__ import annotations
 
@@ -176,14 +176,15 @@ def label_problems(sources: Sources) -> list[Problem]:
     for subject, label in graph.subject_objects(RDFS.label):
         if not str(subject).startswith(DEFAULT_BASE) or not isinstance(label, Literal):
             continue
-        for cls in list(graph.objects(subject, RDF.type)) or [None]:
-            by_label[(str(cls), str(label).casefold())].append(subject)
+        classes = [str(c) for c in graph.objects(subject, RDF.type)] or ["(untyped)"]
+        for cls in classes:
+            by_label[(cls, str(label).casefold())].append(subject)
     problems = []
-    for (_cls, label), subjects in sorted(by_label.items()):
+    for (_cls, name), subjects in sorted(by_label.items()):
         unique = sorted(set(subjects), key=str)
         for subject in unique[1:]:
             problems.append(Problem(_file_of(sources, subject), _short(subject), "unique-label",
-                                    f"label {label!r} is also used by {_short(unique[0])}"))
+                                    f"label {name!r} is also used by {_short(unique[0])}"))
     return problems
 
 

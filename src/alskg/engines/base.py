@@ -1,4 +1,4 @@
-"""The engine interface: prepare and run a query on a dataset view, with a deadline and a row cap."""
+"""The engine interface: run a query on a dataset view, with a deadline and a row cap."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ class Engine(ABC):
     def graph_names(self) -> list[str]:
         """Return the IRIs of the named graphs the engine holds."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - engines without resources need not override it
         """Release the engine's resources."""
 
 

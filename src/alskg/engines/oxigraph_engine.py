@@ -13,6 +13,7 @@ from rdflib.term import Node
 
 from ..errors import QuerySyntaxError
 from ..namespaces import DEFAULT_BASE
+from ..sparqltext import keywords
 from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
 
 _LANG_STRING = str(RDF.langString)
@@ -33,7 +34,7 @@ def to_rdflib(term: Any) -> Node | None:
             return Literal(term.value, lang=term.language)
         if datatype == _STRING:
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     return Literal(str(term))
 
 
@@ -81,13 +82,13 @@ class OxigraphEngine(Engine):
     def _run(self, query: str, spec: DatasetSpec, bindings: dict[str, Node], max_rows: int,
              deadline: float | None) -> QueryOutcome:
         default, named = spec.effective(self.base)
-        kwargs: dict[str, Any] = {
-            "prefixes": self.prefixes,
-            "base_iri": self.base,
-            "default_graph": [ox.NamedNode(g) for g in default],
-        }
-        if named is not None:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named]
+        kwargs: dict[str, Any] = {"prefixes": self.prefixes, "base_iri": self.base}
+        protocol_dataset = spec.default_graphs is not None or spec.named_graphs is not None
+        if protocol_dataset or "FROM" not in keywords(query):
+            # the protocol's graphs override FROM / FROM NAMED; else the server default applies
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default]
+            if named is not None:
+                kwargs["named_graphs"] = [ox.NamedNode(g) for g in named]
         if bindings:
             kwargs["substitutions"] = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
         try:

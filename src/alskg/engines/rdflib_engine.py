@@ -116,7 +116,7 @@ class RdflibEngine(Engine):
 
     def _evaluate(self, view: Dataset, prepared: Any, bindings: dict[str, Node],
                   max_rows: int) -> QueryOutcome:
-        init = {Variable(k): v for k, v in bindings.items()}
+        init: dict[Any, Any] = {Variable(k): v for k, v in bindings.items()}
         result = view.query(prepared, initBindings=init)
         if result.type == "ASK":
             return QueryOutcome("ASK", boolean=bool(result.askAnswer))
@@ -128,7 +128,8 @@ class RdflibEngine(Engine):
                     outcome.truncated = True
                     break
                 # rdflib may bind plain Python values (e.g. COALESCE()); those are not RDF terms
-                outcome.rows.append(tuple(v if isinstance(v, Node) else None for v in row))
+                values: tuple[Any, ...] = tuple(row)  # type: ignore[arg-type]
+                outcome.rows.append(tuple(v if isinstance(v, Node) else None for v in values))
             return outcome
         outcome = QueryOutcome(result.type)
         assert result.graph is not None

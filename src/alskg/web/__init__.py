@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    service = Service(app.config)  # type: ignore[arg-type]
+    service = Service(app.config)
     app.extensions["alskg"] = service
     atexit.register(service.close)
 
@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     app.wsgi_app = CachedResponses(  # type: ignore[method-assign]
-        app.wsgi_app, app.config["ALSKG_CACHE_ENTRIES"], app.config["ALSKG_CACHE_ENTRY_BYTES"])
+        app.wsgi_app, app.config["ALSKG_CACHE_ENTRIES"], app.config["ALSKG_CACHE_ENTRY_BYTES"],
+        app.config["ALSKG_CACHE_TOTAL_BYTES"] // 2)
     logging.getLogger("alskg").setLevel(logging.INFO)
     return app

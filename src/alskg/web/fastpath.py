@@ -28,10 +28,10 @@ class StoredResponse:
 class CachedResponses:
     """Serve repeated GET/HEAD requests from memory; only `Cache-Control: public` 200s are kept."""
 
-    def __init__(self, app: WSGIApp, entries: int, max_bytes: int) -> None:
+    def __init__(self, app: WSGIApp, entries: int, max_bytes: int, total_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.cache: ResponseCache[StoredResponse] = ResponseCache(entries)
+        self.cache: ResponseCache[StoredResponse] = ResponseCache(entries, total_bytes)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer from the cache, or run the app and keep a cacheable answer."""

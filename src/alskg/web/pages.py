@@ -55,7 +55,8 @@ def home() -> Response:
         glance = compute_matrix(svc, True)
     except EvidenceError:
         glance = None
-    html = render_template("home.html", evidence=glance, diagram=svg, loose=model.loose, defined=model.defined,
+    html = render_template("home.html", evidence=glance, diagram=svg, loose=model.loose,
+                           defined=model.defined,
                            counts=counts, graphs=graphs, base=svc.base,
                            example=local_href(svc, svc.base + "id/disease/als"),
                            content_hash=svc.build.content_hash)

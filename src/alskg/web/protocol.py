@@ -49,7 +49,7 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
         elif mime == QUERY_TYPE:
             query = _decode(request.get_data(cache=True), request)
             if "query" in params:
-                raise ProtocolError(400, "Give the query either in the body or as ?query=, not both")
+                raise ProtocolError(400, "Give the query in the body or as ?query=, not both")
         elif mime == UPDATE_TYPE:
             raise ProtocolError(403, "SPARQL Update is not allowed: this endpoint is read-only")
         else:

@@ -35,7 +35,8 @@ class Service:
         self.base: str = settings["ALSKG_BASE"]
         self.prefixes = prefixes(self.base)
         self.catalog: tuple[NamedQuery, ...] = load_catalog()  # immutable while serving
-        self.cache: ResponseCache[QueryResponse] = ResponseCache(settings["ALSKG_CACHE_ENTRIES"])
+        self.cache: ResponseCache[QueryResponse] = ResponseCache(
+            settings["ALSKG_CACHE_ENTRIES"], settings["ALSKG_CACHE_TOTAL_BYTES"] // 2)
         self._executor: Executor | None = None
         self._lock = threading.Lock()
 

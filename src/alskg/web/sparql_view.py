@@ -15,7 +15,8 @@ blueprint = Blueprint("sparql", __name__)
 
 def service() -> Service:
     """Return the Service held by the current app."""
-    return current_app.extensions["alskg"]  # type: ignore[no-any-return]
+    svc: Service = current_app.extensions["alskg"]
+    return svc
 
 
 def text_error(status: int, message: str) -> Response:
