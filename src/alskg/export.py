@@ -35,7 +35,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from .buildstore import BuiltDataset
+from .buildstore import BuiltDataset, file_sha256
 from .errors import WriteFailed
 from .namespaces import DEFAULT_BASE, GRAPH_NAMES, SD, graph_iri, prefixes
 from .nquads import canonical, ntriple_lines
@@ -495,18 +495,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def sha256_file(path: Path) -> str:
-    """Return the hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def checksums_text(folder: Path) -> str:
     """Return `sha256sum`-style lines for every published file present in `folder`."""
-    lines = [f"{sha256_file(folder / entry.name)}  {entry.name}\n"
+    lines = [f"{file_sha256(folder / entry.name)}  {entry.name}\n"
              for entry in sorted(DUMP_FILES, key=lambda e: e.name)
              if (folder / entry.name).is_file()]
     return "".join(lines)

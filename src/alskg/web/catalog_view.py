@@ -25,7 +25,7 @@ from ..openapi import openapi_document
 from ..sparqltext import query_form
 from ..tables import compact
 from .service import Service, request_key
-from .sparql_view import service, to_http
+from .sparql_view import not_modified, service, to_http
 
 blueprint = Blueprint("catalog", __name__)
 
@@ -258,11 +258,9 @@ def _html_response(svc: Service, query: NamedQuery, form: str, raw: dict[str, st
         html_format = "json" if form in ("SELECT", "ASK") else "nt"
         query_request = svc.request(query.text, bindings=bindings, format_key=html_format)
         etag = svc.etag((*request_key(query_request), "html", request.query_string))
-        if request.if_none_match and request.if_none_match.contains(etag):
-            response = Response(status=304)
-            response.set_etag(etag)
-            response.headers["Vary"] = "Accept"
-            return response
+        cached = not_modified(etag)
+        if cached is not None:
+            return cached
         result = svc.run(query_request)
         if result.status != 200:
             status = result.status

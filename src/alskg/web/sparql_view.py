@@ -19,6 +19,16 @@ def service() -> Service:
     return svc
 
 
+def not_modified(etag: str) -> Response | None:
+    """Return a 304 when the request's If-None-Match holds `etag`, else None."""
+    if not (request.if_none_match and request.if_none_match.contains(etag)):
+        return None
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 def text_error(status: int, message: str) -> Response:
     """Return a plain-text error response."""
     return Response(message.rstrip("\n") + "\n", status=status,
@@ -39,13 +49,10 @@ def sparql() -> Response:
         return text_error(exc.status, exc.message)
     query_request = svc.request(call.query, spec=call.spec, format_key=fmt.key)
     etag = svc.etag(request_key(query_request))
-    if request.if_none_match and request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        response.headers["Vary"] = "Accept"
-        return response
-    result = svc.run(query_request)
-    return to_http(result, etag)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    return to_http(svc.run(query_request), etag)
 
 
 def to_http(result: QueryResponse, etag: str | None = None) -> Response:
