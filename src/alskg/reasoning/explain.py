@@ -63,35 +63,31 @@ def flatten(
     derivations = store.derivations
     memo: dict[IdTriple, tuple[tuple[IdTriple, ...], frozenset[str]]] = {}
 
-    def expand(t: IdTriple) -> tuple[tuple[IdTriple, ...], frozenset[str]]:
-        found = memo.get(t)
-        if found is not None:
-            return found
-        d = derivations[t]
+    def visible_premises(t: IdTriple) -> tuple[dict[IdTriple, None], set[str]]:
+        """Premises of t that are asserted or kept, and the rules of the hidden steps between."""
         premises: dict[IdTriple, None] = {}
-        via: set[str] = {d.rule}
-        for p in d.premises:
+        via: set[str] = set()
+        for p in derivations[t].premises:
             if p not in derivations or p in kept:
                 premises[p] = None
             else:
                 sub, sub_via = expand(p)
                 premises.update(dict.fromkeys(sub))
                 via |= sub_via
-        memo[t] = (tuple(premises), frozenset(via))
+        return premises, via
+
+    def expand(t: IdTriple) -> tuple[tuple[IdTriple, ...], frozenset[str]]:
+        found = memo.get(t)
+        if found is not None:
+            return found
+        premises, via = visible_premises(t)
+        memo[t] = (tuple(premises), frozenset(via | {derivations[t].rule}))
         return memo[t]
 
     out = {}
     for t in kept:
         d = derivations[t]
-        premises: dict[IdTriple, None] = {}
-        via: set[str] = set()
-        for p in d.premises:
-            if p not in derivations or p in kept:
-                premises[p] = None
-            else:
-                sub, sub_via = expand(p)
-                premises.update(dict.fromkeys(sub))
-                via |= sub_via
+        premises, via = visible_premises(t)
         via.discard(d.rule)
         out[t] = (d.rule, d.round, tuple(premises), tuple(sorted(via)))
     return out
