@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from alskg.build import BuildOptions, build
 from alskg.buildstore import BuiltDataset
+from alskg.engines import Engine, open_engine
 from alskg.web import create_app
 
 
@@ -48,6 +49,15 @@ def make_app(build_root: Path, **overrides: object) -> Flask:
 def engine_name(request: pytest.FixtureRequest) -> str:
     """Each query engine in turn."""
     return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def engines(built: BuiltDataset) -> Iterator[dict[str, Engine]]:
+    """Both embedded engines over the session build."""
+    opened = {name: open_engine(name, built.dataset_file) for name in ("oxigraph", "rdflib")}
+    yield opened
+    for engine in opened.values():
+        engine.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -17,10 +16,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.plugins.sparql import prepareQuery
 
-from alskg.buildstore import BuiltDataset
 from alskg.catalog import PARAM_TYPES, NamedQuery, Parameter, ParameterError, load_catalog
 from alskg.cli import main
-from alskg.engines.base import DatasetSpec, Engine, QueryOutcome, open_engine
+from alskg.engines.base import DatasetSpec, Engine, QueryOutcome
 from alskg.examples import examples_graph, published_text, query_iri
 from alskg.namespaces import SCHEMA, SH, graph_iri, prefixes
 from alskg.sparqltext import masked, query_form
@@ -38,15 +36,6 @@ def by_name(name: str) -> NamedQuery:
 def example_values(query: NamedQuery) -> dict[str, str]:
     """Return each parameter's example value."""
     return {p.name: p.example for p in query.params if p.example is not None}
-
-
-@pytest.fixture(scope="module")
-def engines(built: BuiltDataset) -> Iterator[dict[str, Engine]]:
-    """Both local engines over the session build."""
-    opened = {name: open_engine(name, built.dataset_file) for name in ("oxigraph", "rdflib")}
-    yield opened
-    for engine in opened.values():
-        engine.close()
 
 
 def run(engine: Engine, query: NamedQuery, raw: dict[str, str] | None = None) -> QueryOutcome:

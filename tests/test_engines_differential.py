@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,9 +22,8 @@ from rdflib import BNode, Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from alskg.buildstore import BuiltDataset
 from alskg.catalog import NamedQuery, load_catalog
-from alskg.engines.base import DatasetSpec, Engine, QueryOutcome, open_engine
+from alskg.engines.base import DatasetSpec, Engine, QueryOutcome
 from alskg.namespaces import graph_iri
 from alskg.sparqltext import masked
 
@@ -256,15 +254,6 @@ def run_named(engine: Engine, query: NamedQuery) -> QueryOutcome:
 
 
 # -- fixtures and tests --------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def engines(built: BuiltDataset) -> Iterator[dict[str, Engine]]:
-    """Both embedded engines over the session build."""
-    opened = {name: open_engine(name, built.dataset_file) for name in ("oxigraph", "rdflib")}
-    yield opened
-    for engine in opened.values():
-        engine.close()
-
-
 def _ids(items: list[Any]) -> list[str]:
     return [getattr(item, "name", None) or item[0] for item in items]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,22 +103,24 @@ class OxigraphEngine(Engine):
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
             outcome = QueryOutcome("SELECT", variables=names)
-            for count, solution in enumerate(result):
-                if count >= max_rows:
-                    outcome.truncated = True
-                    break
-                if deadline is not None and count % 256 == 0 and time.monotonic() > deadline:
-                    raise QueryTimeout("query exceeded its time limit")
+            for solution in _capped(result, max_rows, deadline, outcome):
                 outcome.rows.append(tuple(to_rdflib(solution[n]) for n in names))
             return outcome
         outcome = QueryOutcome("CONSTRUCT")
-        for count, triple in enumerate(result):
-            if count >= max_rows:
-                outcome.truncated = True
-                break
-            if deadline is not None and count % 256 == 0 and time.monotonic() > deadline:
-                raise QueryTimeout("query exceeded its time limit")
+        for triple in _capped(result, max_rows, deadline, outcome):
             s, p, o = (to_rdflib(t) for t in (triple.subject, triple.predicate, triple.object))
             assert s is not None and p is not None and o is not None
             outcome.triples.append((s, p, o))
         return outcome
+
+
+def _capped(items: Iterable[Any], max_rows: int, deadline: float | None,
+            outcome: QueryOutcome) -> Iterator[Any]:
+    """Yield at most `max_rows` items (flagging truncation), checking the deadline as it goes."""
+    for count, item in enumerate(items):
+        if count >= max_rows:
+            outcome.truncated = True
+            return
+        if deadline is not None and count % 256 == 0 and time.monotonic() > deadline:
+            raise QueryTimeout("query exceeded its time limit")
+        yield item

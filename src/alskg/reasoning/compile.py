@@ -116,29 +116,24 @@ def schema_round(store: FactStore, v: Vocab) -> SchemaDerivations:
         if t[0] != t[2] and t not in out and not store.has(*t):
             out[t] = (rule, premises)
 
-    sco, spo = _pairs(store, v.sco), _pairs(store, v.spo)
-    for c1, c2 in sco:
-        if c1 == c2:
-            continue
-        for c3 in sorted(store.objects(c2, v.sco)):
-            if c3 != c1:
-                emit((c1, v.sco, c3), "scm-sco", ((c1, v.sco, c2), (c2, v.sco, c3)))
-        if store.has(c2, v.sco, c1):
-            emit((c1, v.eqc, c2), "scm-eqc2", ((c1, v.sco, c2), (c2, v.sco, c1)))
-    for c1, c2 in _pairs(store, v.eqc):
-        emit((c1, v.sco, c2), "scm-eqc1", ((c1, v.eqc, c2),))
-        emit((c2, v.sco, c1), "scm-eqc1", ((c1, v.eqc, c2),))
-    for p1, p2 in spo:
-        if p1 == p2:
-            continue
-        for p3 in sorted(store.objects(p2, v.spo)):
-            if p3 != p1:
-                emit((p1, v.spo, p3), "scm-spo", ((p1, v.spo, p2), (p2, v.spo, p3)))
-        if store.has(p2, v.spo, p1):
-            emit((p1, v.eqp, p2), "scm-eqp2", ((p1, v.spo, p2), (p2, v.spo, p1)))
-    for p1, p2 in _pairs(store, v.eqp):
-        emit((p1, v.spo, p2), "scm-eqp1", ((p1, v.eqp, p2),))
-        emit((p2, v.spo, p1), "scm-eqp1", ((p1, v.eqp, p2),))
+    # Classes (subClassOf / equivalentClass) and properties (subPropertyOf /
+    # equivalentProperty) follow the same rules: transitivity, mutual subsumption is
+    # equivalence, equivalence is mutual subsumption.
+    for sub, eq, trans_rule, mutual_rule, split_rule in (
+        (v.sco, v.eqc, "scm-sco", "scm-eqc2", "scm-eqc1"),
+        (v.spo, v.eqp, "scm-spo", "scm-eqp2", "scm-eqp1"),
+    ):
+        for a, b in _pairs(store, sub):
+            if a == b:
+                continue
+            for c in sorted(store.objects(b, sub)):
+                if c != a:
+                    emit((a, sub, c), trans_rule, ((a, sub, b), (b, sub, c)))
+            if store.has(b, sub, a):
+                emit((a, eq, b), mutual_rule, ((a, sub, b), (b, sub, a)))
+        for a, b in _pairs(store, eq):
+            emit((a, sub, b), split_rule, ((a, eq, b),))
+            emit((b, sub, a), split_rule, ((a, eq, b),))
     for pred, first, second in (
         (v.domain, "scm-dom1", "scm-dom2"),
         (v.range, "scm-rng1", "scm-rng2"),
