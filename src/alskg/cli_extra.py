@@ -16,14 +16,18 @@ import click
               show_default=True)
 @click.option("--inference/--no-inference", default=True,
               help="Include statuses derived by reasoning (graph/inferred); default on.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Show what held on this date (claims valid then, approvals in force then).")
 @click.option("--build-dir", type=click.Path(path_type=Path), default=None,
               help="Folder of builds (default: $ALSKG_BUILD_DIR or ./.alskg).")
-def evidence_command(fmt: str, engine: str, inference: bool, build_dir: Path | None) -> None:
+def evidence_command(fmt: str, engine: str, inference: bool, as_of: str | None,
+                     build_dir: Path | None) -> None:
     """Print the evidence matrix: interventions × aspects → status (asserted vs inferred)."""
     from .buildstore import default_root
     from .cli import ensure_build
     from .config import settings
     from .evidence import EvidenceError, compute_matrix, render_text
+    from .evidence_asof import AsOfError
     from .web.service import Service
 
     root = (build_dir or default_root()).resolve()
@@ -32,7 +36,10 @@ def evidence_command(fmt: str, engine: str, inference: bool, build_dir: Path | N
                                 "ALSKG_EXECUTOR": "inline", "ALSKG_ENGINE": engine,
                                 "ALSKG_QUERY_TIMEOUT": 60.0}))
     try:
-        matrix = compute_matrix(service, inference)
+        matrix = compute_matrix(service, inference, as_of)
+    except AsOfError as exc:
+        click.echo(f"error: --as-of: {exc.message}", err=True)
+        sys.exit(2)
     except EvidenceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

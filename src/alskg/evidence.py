@@ -12,11 +12,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .evidence_asof import (
+    RegulatoryStatus,
+    evidence_current_to,
+    holds_on,
+    is_investigational,
+    parse_as_of,
+    regulatory_status,
+)
 from .namespaces import ALS, DEFAULT_BASE
 
 CLAIMS_QUERY = "evidence-matrix-claims"
 INTERVENTIONS_QUERY = "evidence-matrix-interventions"
 SUMMARIES_QUERY = "evidence-matrix-summaries"
+REGULATORY_QUERY = "evidence-matrix-regulatory"
+INVESTIGATIONAL = str(ALS.InvestigationalIntervention)
 
 # Columns in reading order; the first group is always shown, the others where claims exist.
 CORE_ASPECTS = ("safety", "feasibility", "survival", "slowing-progression", "function",
@@ -24,9 +34,11 @@ CORE_ASPECTS = ("safety", "feasibility", "survival", "slowing-progression", "fun
 ASPECT_ORDER = ("safety", "feasibility", "effectiveness", "survival", "slowing-progression",
                 "function", "neuromuscular-improvement", "quality-of-life", "cure")
 # Statuses from strongest to weakest, each with a symbol so a cell survives greyscale printing.
-STATUS_ORDER = ("established", "supported", "suggested", "reported", "unproven", "not-shown")
-STATUS_SYMBOLS = {"established": "●", "supported": "◕", "suggested": "◑", "reported": "◔",
+STATUS_ORDER = ("established", "supported", "suggested", "unproven", "not-shown")
+STATUS_SYMBOLS = {"established": "●", "supported": "◕", "suggested": "◑",
                   "unproven": "○", "not-shown": "✕"}
+DISCREPANCY_MARK = "≠"
+KIND_LABELS = {"SourceAssertion": "source assertion", "StudyFinding": "study finding"}
 UNKNOWN_SYMBOL = "?"
 INFERRED_MARK = "*"
 Row = Mapping[str, str]
@@ -64,6 +76,19 @@ class StatusInfo:
 
 
 @dataclass(frozen=True)
+class LevelInfo:
+    """An evidence level: key (slug), label and rank (1 strongest)."""
+
+    key: str
+    label: str
+    rank: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the level as a JSON object."""
+        return {"key": self.key, "label": self.label, "rank": self.rank}
+
+
+@dataclass(frozen=True)
 class ClaimEvidence:
     """One claim in a cell: its status, whether it is asserted, and what supports it."""
 
@@ -75,10 +100,19 @@ class ClaimEvidence:
     publications: tuple[Link, ...] = ()
     ceiling: StatusInfo | None = None
     exceeds_evidence: bool = False
+    kind: str = ""
+    valid_from: str | None = None
+    valid_until: str | None = None
+    level: LevelInfo | None = None
+    discrepancies: tuple[Link, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """Return the claim as a JSON object (ceiling and excess are always derived)."""
-        return {**self.claim.to_json(), "status": self.status.key,
+        """Return the claim as a JSON object (ceiling, level and discrepancies are derived)."""
+        return {**self.claim.to_json(), "kind": self.kind or None,
+                "valid_from": self.valid_from, "valid_until": self.valid_until,
+                "evidence_level": self.level.to_json() if self.level else None,
+                "discrepancies": [d.to_json() for d in self.discrepancies],
+                "status": self.status.key,
                 "status_label": self.status.label, "symbol": self.status.symbol,
                 "asserted": self.asserted, "graph": "asserted" if self.asserted else "inferred",
                 "statement": self.statement or None,
@@ -144,13 +178,19 @@ class Cell:
         """Return True when a rule found a claim's status stronger than its studies allow."""
         return any(c.exceeds_evidence for c in self.claims)
 
+    @property
+    def discrepancies(self) -> tuple[Link, ...]:
+        """Return the derived discrepancies of the cell's claims."""
+        return tuple(d for c in self.claims for d in c.discrepancies)
+
     def text(self) -> str:
         """Return the cell as text: symbol, status word, `*` when inferred, `+n` more claims."""
         head = self.status_info
         mark = "" if self.asserted else INFERRED_MARK
         more = f" +{len(self.claims) - 1}" if len(self.claims) > 1 else ""
         warn = " !" if self.exceeds_evidence else ""
-        return f"{head.symbol} {head.label}{mark}{more}{warn}"
+        differs = f" {DISCREPANCY_MARK}" if self.discrepancies else ""
+        return f"{head.symbol} {head.label}{mark}{more}{warn}{differs}"
 
     def to_json(self) -> dict[str, Any]:
         """Return the cell as a JSON object."""
@@ -158,6 +198,7 @@ class Cell:
         return {"status": head.key, "status_label": head.label, "symbol": head.symbol,
                 "asserted": self.asserted, "graph": "asserted" if self.asserted else "inferred",
                 "href": self.link.href, "exceeds_evidence": self.exceeds_evidence,
+                "discrepancies": len(self.discrepancies),
                 "claims": [c.to_json() for c in self.claims],
                 "summary": self.summary.to_json() if self.summary else None}
 
@@ -183,6 +224,8 @@ class InterventionRow:
     classes: tuple[Link, ...] = ()
     inferred_classes: tuple[Link, ...] = ()
     cells: tuple[tuple[str, Cell], ...] = ()
+    regulatory: tuple[RegulatoryStatus, ...] = ()
+    investigational: bool = False
 
     def cell(self, aspect: str) -> Cell | None:
         """Return the cell for an aspect key, or None when no claim covers it."""
@@ -197,6 +240,8 @@ class InterventionRow:
         return {"intervention": self.intervention.to_json(),
                 "classes": [c.to_json() for c in self.classes],
                 "inferred_classes": [c.to_json() for c in self.inferred_classes],
+                "regulatory": [r.to_json() for r in self.regulatory],
+                "investigational": self.investigational,
                 "cells": cells}
 
 
@@ -208,6 +253,8 @@ class EvidenceMatrix:
     rows: tuple[InterventionRow, ...]
     statuses: tuple[StatusInfo, ...] = field(default_factory=tuple)
     inference: bool = True
+    as_of: str | None = None
+    evidence_current_to: str | None = None
 
     def row(self, intervention: str) -> InterventionRow | None:
         """Return the row of an intervention given by IRI or slug."""
@@ -234,10 +281,12 @@ class EvidenceMatrix:
                     yield claim.claim
                     yield from claim.studies
                     yield from claim.publications
+                    yield from claim.discrepancies
 
     def to_json(self) -> dict[str, Any]:
         """Return the matrix as a JSON document (`ok`, aspects, statuses, rows)."""
-        return {"ok": True, "inference": self.inference,
+        return {"ok": True, "inference": self.inference, "as_of": self.as_of,
+                "evidence_current_to": self.evidence_current_to,
                 "aspects": [a.to_json() for a in self.aspects],
                 "statuses": [s.to_json() for s in self.statuses],
                 "inferred_mark": INFERRED_MARK,
@@ -292,10 +341,21 @@ def _claims(claim_rows: Sequence[Row], base: str) -> dict[tuple[str, str], list[
             "claim": make_link(claim_iri, row.get("claimLabel"), base),
             "status": status_info(slug(row["status"]), row.get("statusLabel")),
             "asserted": False, "statement": "", "evidence": {}, "ceiling": None,
-            "exceeds": False})
+            "exceeds": False, "kind": slug(row.get("kind") or ""),
+            "valid_from": (row.get("validFrom") or "")[:10] or None,
+            "valid_until": (row.get("validUntil") or "")[:10] or None,
+            "level": None, "discrepancies": {}})
         entry["asserted"] = entry["asserted"] or _truthy(row.get("asserted"))
         entry["statement"] = entry["statement"] or row.get("statement") or ""
         entry["exceeds"] = entry["exceeds"] or _truthy(row.get("exceeds"))
+        if row.get("level") and entry["level"] is None:
+            rank = row.get("levelRank") or ""
+            entry["level"] = LevelInfo(slug(row["level"]), row.get("levelLabel") or "",
+                                       int(rank) if rank.isdigit() else 0)
+        if row.get("discrepancy"):
+            entry["discrepancies"].setdefault(
+                row["discrepancy"], make_link(row["discrepancy"], row.get("discrepancyLabel"),
+                                              base))
         if row.get("ceiling") and entry["ceiling"] is None:
             entry["ceiling"] = status_info(slug(row["ceiling"]), row.get("ceilingLabel"))
         evidence = row.get("evidence")
@@ -309,7 +369,9 @@ def _claims(claim_rows: Sequence[Row], base: str) -> dict[tuple[str, str], list[
             entry["claim"], entry["status"], entry["asserted"], entry["statement"],
             tuple(link for link in links if link.kind == "study"),
             tuple(link for link in links if link.kind != "study"),
-            entry["ceiling"], entry["exceeds"])
+            entry["ceiling"], entry["exceeds"], KIND_LABELS.get(entry["kind"], entry["kind"]),
+            entry["valid_from"], entry["valid_until"], entry["level"],
+            tuple(sorted(entry["discrepancies"].values(), key=lambda link: link.iri)))
         cells.setdefault((entry["intervention"], entry["aspect"]), []).append(claim)
     for claims in cells.values():
         claims.sort(key=lambda c: (not c.asserted, _status_rank(c.status.key), c.claim.iri))
@@ -338,10 +400,22 @@ def _summaries(summary_rows: Sequence[Row], base: str) -> dict[tuple[str, str], 
 
 def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[Row],
                         summary_rows: Sequence[Row] = (), base: str = DEFAULT_BASE,
-                        inference: bool = True) -> EvidenceMatrix:
-    """Build the matrix from the evidence queries' solutions (each a mapping variable → value)."""
-    claims = _claims(claim_rows, base)
-    summaries = _summaries(summary_rows, base)
+                        inference: bool = True, regulatory_rows: Sequence[Row] = (),
+                        as_of: str | None = None) -> EvidenceMatrix:
+    """Build the matrix from the evidence queries' solutions (each a mapping variable → value).
+
+    With `as_of` (an ISO date) only the claims and approvals that held on that date are kept,
+    and interventions whose every dated fact is later are left out; without it, the claims that
+    have not ended and the latest regulatory status.
+    """
+    all_claims = _claims(claim_rows, base)
+    dated = {key[0] for key, found in all_claims.items() if any(c.valid_from for c in found)}
+    claims = {key: kept for key, found in all_claims.items()
+              if (kept := [c for c in found if holds_on(c.valid_from, c.valid_until, as_of)])}
+    summaries = {key: summary for key, summary in _summaries(summary_rows, base).items()
+                 if key in claims}
+    regulatory = regulatory_status(regulatory_rows, as_of)
+    dated |= {row["intervention"] for row in regulatory_rows if row.get("intervention")}
     cells = {key: Cell(tuple(claims.get(key, ())), summaries.get(key))
              for key in dict.fromkeys([*claims, *summaries])}
     aspects: dict[str, Aspect] = {}
@@ -365,7 +439,7 @@ def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[R
         labels[iri] = labels.get(iri) or row.get("interventionLabel") or ""
         classes.setdefault(iri, {})
         inferred.setdefault(iri, {})
-        if row.get("class"):
+        if row.get("class") and row["class"] != INVESTIGATIONAL:
             target = inferred if _truthy(row.get("inferred")) else classes
             target[iri][row["class"]] = make_link(row["class"], row.get("classLabel"), base)
     for intervention, _ in cells:
@@ -376,11 +450,14 @@ def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[R
     rows = []
     for iri, label in labels.items():
         row_cells = tuple((a.key, cells[(iri, a.key)]) for a in columns if (iri, a.key) in cells)
+        statuses = regulatory.get(iri, ())
+        if iri in dated and not row_cells and not statuses:
+            continue  # everything known about it is dated after `as_of`
         rows.append(InterventionRow(
             make_link(iri, label, base),
             tuple(sorted(classes[iri].values(), key=lambda link: link.iri)),
             tuple(sorted(inferred[iri].values(), key=lambda link: link.iri)),
-            row_cells))
+            row_cells, statuses, is_investigational(statuses)))
     drug = str(ALS.Drug)
     rows.sort(key=lambda r: (not any(c.iri == drug or c.iri.endswith("vocab#Drug")
                                      for c in r.classes),
@@ -391,7 +468,8 @@ def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[R
                           if s.key not in seen_statuses})
     legend = [seen_statuses.get(key) or status_info(key, None) for key in STATUS_ORDER]
     legend += [s for k, s in sorted(seen_statuses.items()) if k not in STATUS_ORDER]
-    return EvidenceMatrix(columns, tuple(rows), tuple(legend), inference)
+    return EvidenceMatrix(columns, tuple(rows), tuple(legend), inference, as_of,
+                          evidence_current_to(regulatory_rows))
 
 
 def solution_rows(body: bytes) -> list[dict[str, str]]:
@@ -412,13 +490,18 @@ class QueryService(Protocol):
         """Run a query and return a QueryResponse."""
 
 
-def compute_matrix(service: QueryService, inference: bool = True) -> EvidenceMatrix:
-    """Run the evidence queries through the Service (any engine) and build the matrix."""
+def compute_matrix(service: QueryService, inference: bool = True,
+                   as_of: str | None = None) -> EvidenceMatrix:
+    """Run the evidence queries through the Service (any engine) and build the matrix.
+
+    `as_of` is the raw date text of the request; a malformed one or one after the date the
+    evidence was last checked raises AsOfError (naming the parameter `as_of`).
+    """
     from .catalog import find_query
     from .engines.base import DatasetSpec
 
     results = []
-    for name in (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY):
+    for name in (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY, REGULATORY_QUERY):
         named = find_query(name, service.catalog)
         if named is None:
             raise EvidenceError(f"named query {name!r} is missing from queries/")
@@ -428,17 +511,21 @@ def compute_matrix(service: QueryService, inference: bool = True) -> EvidenceMat
             message = response.body.decode("utf-8", "replace").strip()
             raise EvidenceError(f"query {name!r} failed ({response.status}): {message}")
         results.append(solution_rows(response.body))
-    return matrix_from_results(results[0], results[1], results[2], service.base, inference)
+    day = parse_as_of(as_of, evidence_current_to(results[3]))
+    return matrix_from_results(results[0], results[1], results[2], service.base, inference,
+                               results[3], day)
 
 
 def render_text(matrix: EvidenceMatrix) -> str:
     """Return the matrix as an aligned text table with a legend (for the terminal)."""
-    header = ["intervention", *(a.key for a in matrix.aspects), "inferred classes"]
+    header = ["intervention", "approval", *(a.key for a in matrix.aspects), "inferred classes"]
     body = []
     for row in matrix.rows:
         cells = [(c.text() if (c := row.cell(a.key)) else "—") for a in matrix.aspects]
         extra = ", ".join(c.label + INFERRED_MARK for c in row.inferred_classes)
-        body.append([row.intervention.label, *cells, extra])
+        approval = "; ".join(r.text() for r in row.regulatory) or (
+            "investigational" + INFERRED_MARK if row.investigational else "—")
+        body.append([row.intervention.label, approval, *cells, extra])
     if not any(line[-1] for line in body):
         header.pop()
         body = [line[:-1] for line in body]
@@ -451,6 +538,11 @@ def render_text(matrix: EvidenceMatrix) -> str:
     notes = [f"legend: {legend}  — no claim",
              f"{INFERRED_MARK} inferred (graph/inferred); unmarked statuses are asserted "
              "(graph/asserted)"]
+    if any(cell.discrepancies for row in matrix.rows for _, cell in row.cells):
+        notes.append(f"{DISCREPANCY_MARK} a source names a study that gave another intervention "
+                     "(see the claim's discrepancies)")
+    if matrix.as_of:
+        notes.append(f"as of {matrix.as_of}: only claims and approvals that held on that date")
     if any(cell.exceeds_evidence for row in matrix.rows for _, cell in row.cells):
         notes.append("! a rule found the status stronger than the design of its studies allows")
     if not matrix.inference:

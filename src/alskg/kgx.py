@@ -7,11 +7,15 @@ Nodes: diseases, phenotypes, anatomy, cell types and interventions, each with on
 category's preferred prefix order (MONDO:0004976 for ALS), else `alskg:<kind>/<slug>`. Claims,
 studies and publications are not nodes: they become the edges' `publications`.
 
-Edges: the rule for treatments — `biolink:treats` only where the data says `als:treats` of an
-`als:Drug` (riluzole, edaravone: approved); cell therapies in trials are `in_clinical_trials_for`;
-the exosome / vesicle therapy, proposed but not yet in trials, is `studied_to_treat`; the disease
-`has_phenotype` each symptom. Asserted edges are knowledge_assertion / manual_agent; inferred ones
-(transitive part-of, say) logical_entailment / automated_agent.
+Edges: the rule for treatments — `biolink:treats` only where the reasoner derived `als:treats`
+from a current approval for that indication (`als:approvedFor`, queries/rules/approved-for.rq:
+riluzole and edaravone for ALS, tofersen for SOD1 ALS; withdrawn sodium phenylbutyrate and
+taurursodiol no longer), and then no second `studied_to_treat` edge for the same pair; cell
+therapies in trials are `in_clinical_trials_for`; an intervention only studied or proposed is
+`studied_to_treat`; the disease `has_phenotype` each symptom. Asserted edges are
+knowledge_assertion / manual_agent; inferred ones (treats, transitive part-of) logical_entailment /
+automated_agent. An edge's `publications` cite, for an intervention, only the reports of studies
+that gave it or a narrower one (als:kindOf), and the sources of its claims and approvals.
 """
 
 from __future__ import annotations
@@ -201,8 +205,13 @@ def biolink_predicate(graph: Graph, subject: URIRef, predicate: URIRef) -> str |
 
 
 def _publications(graph: Graph, node: Node) -> set[Node]:
-    return set(graph.objects(node, PROV.wasDerivedFrom)) | \
-        set(graph.objects(node, PROV.wasAttributedTo))
+    return set(graph.objects(node, PROV.wasDerivedFrom)) | set(graph.objects(node, DCTERMS.source))
+
+
+def tested(graph: Graph, study: Node, intervention: Node) -> bool:
+    """Return True when a study gave the intervention or a narrower one (als:kindOf, transitive)."""
+    return any(given == intervention or (given, ALS.kindOf, intervention) in graph
+               for given in graph.objects(study, ALS.investigates))
 
 
 def edge_publications(graph: Graph, s: URIRef, p: URIRef, o: URIRef) -> tuple[str, ...]:
@@ -217,9 +226,13 @@ def edge_publications(graph: Graph, s: URIRef, p: URIRef, o: URIRef) -> tuple[st
             if (claim, ALS.aboutCondition, o) not in graph:
                 continue
             works |= _publications(graph, claim)
-            works |= set(graph.objects(claim, ALS.supportedByPublication))
             for study in graph.objects(claim, ALS.supportedByStudy):
-                works |= set(graph.objects(study, ALS.reportedIn))
+                if tested(graph, study, s):
+                    works |= set(graph.objects(study, ALS.reportedIn))
+        for event in graph.subjects(ALS.regulates, s):
+            if (event, ALS.indication, o) in graph:
+                for study in graph.objects(event, ALS.basisStudy):
+                    works |= set(graph.objects(study, ALS.reportedIn))
     curies: set[str] = set()
     for work in works:
         for match in graph.objects(work, SKOS.exactMatch):
@@ -243,6 +256,8 @@ def kgx_edges(graphs: Mapping[str, Graph], nodes: Mapping[URIRef, KgxNode],
             for s, o in sorted(graph.subject_objects(predicate)):
                 if s not in nodes or o not in nodes:
                     continue
+                if predicate == ALS.studiedFor and (s, ALS.treats, o) in union:
+                    continue  # the approval's treats edge says more
                 assert isinstance(s, URIRef) and isinstance(o, URIRef)
                 mapped = biolink_predicate(union, s, predicate)
                 if mapped is None:
@@ -251,8 +266,8 @@ def kgx_edges(graphs: Mapping[str, Graph], nodes: Mapping[URIRef, KgxNode],
                 key = (subject, mapped, obj)
                 if key in edges:
                     continue
-                pubs = edge_publications(union, s, predicate, o) if graph_name == "asserted" \
-                    else ()
+                pubs = edge_publications(union, s, predicate, o) \
+                    if graph_name == "asserted" or predicate == ALS.treats else ()
                 digest = hashlib.sha1(" ".join((str(s), str(predicate), str(o))).encode())
                 edges[key] = KgxEdge(
                     f"alskg:edge/{digest.hexdigest()[:16]}", subject, mapped, obj,

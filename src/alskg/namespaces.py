@@ -17,6 +17,8 @@ SCHEMA = Namespace("https://schema.org/")
 RESOURCE_KINDS = (
     "disease", "phenotype", "association", "anatomy", "cell", "intervention", "route", "study",
     "publication", "claim", "hypothesis", "aspect", "status", "qualifier", "design", "effect",
+    "regulatory", "agency", "agent", "discrepancy", "evidence-level", "regulatory-action",
+    "dataset",
 )
 
 

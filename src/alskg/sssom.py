@@ -5,6 +5,9 @@ The table holds every `skos:exactMatch` and `skos:closeMatch` from the ontology 
 data whose subject is one of ours (`https://w3id.org/alskg/id/...`), one row each, sorted, with the
 SSSOM metadata block (`curie_map`, `mapping_set_id`, `license`, `creator_id`) as `#`-prefixed YAML.
 Every mapping was curated by hand, so each row's justification is semapv:ManualMappingCuration.
+Each row's `confidence` states how well the identifier was verified, from the confidence column of
+`ontology/identifiers.tsv` (CONFIDENCE: V and V-off 0.95, M 0.8, W 0.6); a mapping is kept exact
+when the concepts are the same and its confidence says how sure the curators are of the id.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 AUTHOR_ID = "infores:alskg"
 JUSTIFICATION = "semapv:ManualMappingCuration"
 SSSOM_COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id",
-                 "mapping_justification", "author_id")
+                 "mapping_justification", "author_id", "confidence")
+CONFIDENCE = {"V": "0.95", "V-off": "0.95", "M": "0.8", "W": "0.6"}
 SSSOM_PREDICATES = {str(SKOS.exactMatch): "skos:exactMatch",
                     str(SKOS.closeMatch): "skos:closeMatch"}
 BUILTIN_PREFIXES = {
@@ -135,6 +139,21 @@ def _tsv_cell(text: str) -> str:
     return " ".join(text.split())
 
 
+def confidence_of(curie: str) -> str:
+    """Return the SSSOM confidence of an external CURIE from the verified identifier table."""
+    from . import resources
+    from .validate import iri_to_curie, verified_ids
+
+    table = verified_ids(resources.ontology_dir() / "identifiers.tsv")
+    prefix, _, local = curie.partition(":")
+    namespace = next((r.namespace for r in REGISTRIES if r.prefix == prefix), None)
+    key = iri_to_curie(namespace + local) if namespace else curie
+    row = table.get(key or curie)
+    if row is None and prefix == "HP":
+        return CONFIDENCE["V-off"]  # every HP id is checked against the HPO shipped in hpo3
+    return CONFIDENCE.get(row.confidence, "") if row else ""
+
+
 def sssom_table(graphs: Mapping[str, Graph], version: str, base: str = DEFAULT_BASE) -> bytes:
     """Return `mappings.sssom.tsv`: the YAML metadata block, then the header and sorted rows."""
     rows = mappings(graphs, base)
@@ -157,5 +176,6 @@ def sssom_table(graphs: Mapping[str, Graph], version: str, base: str = DEFAULT_B
     lines.append("\t".join(SSSOM_COLUMNS))
     for row in rows:
         lines.append("\t".join((row.subject_id, _tsv_cell(row.subject_label), row.predicate_id,
-                                row.object_id, JUSTIFICATION, AUTHOR_ID)))
+                                row.object_id, JUSTIFICATION, AUTHOR_ID,
+                                confidence_of(row.object_id))))
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -7,15 +7,16 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from . import resources
-from .namespaces import DEFAULT_BASE, SH
+from .namespaces import ALS, DEFAULT_BASE, SH
 from .sources import Sources
 
 OBO_PURL = re.compile(r"^http://purl\.obolibrary\.org/obo/([A-Za-z]+)_([^/#]+)$")
@@ -27,11 +28,14 @@ EXTERNAL_FORMS: tuple[tuple[str, str], ...] = (
     ("http://id.nlm.nih.gov/mesh/", "MESH"),
     ("http://www.orpha.net/ORDO/Orphanet_", "ORPHA"),
     ("https://www.omim.org/entry/", "OMIM"),
+    ("https://clinicaltrials.gov/study/", "NCT"),
 )
+DATE_TYPES = (XSD.date, XSD.gYearMonth, XSD.gYear, XSD.dateTime)
 MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
                       SKOS.relatedMatch)
 REGISTRY_PREFIX = {"DOI": "doi", "PMID": "pubmed", "DRUGBANK": "drugbank", "MESH": "mesh",
-                   "ORPHA": "orphanet", "OMIM": "omim", "NCIT": "ncit"}
+                   "ORPHA": "orphanet", "OMIM": "omim", "NCIT": "ncit",
+                   "NCT": "clinicaltrials"}
 
 
 @dataclass(frozen=True, order=True)
@@ -159,14 +163,49 @@ def identifier_problems(sources: Sources, table_path: Path | None = None,
                     f"{curie} is labelled {label!r} in HPO; give the entity that label as "
                     "rdfs:label or skos:altLabel, or use skos:closeMatch"))
             continue
-        row = table.get(curie)
-        if row is None:
+        if curie not in table:
             problems.append(Problem(where, node, "verified-id",
-                                    f"{curie} is not in the verified identifier table"))
-        elif row.confidence == "M" and predicate == SKOS.exactMatch:
-            problems.append(Problem(where, node, "verified-id",
-                                    f"{curie} is only M-confidence; use skos:closeMatch"))
+                                    f"{curie} is not in the verified identifier table "
+                                    "(ontology/identifiers.tsv)"))
     return problems
+
+
+def date_problems(sources: Sources, today: date | None = None) -> list[Problem]:
+    """Report dates later than the data's als:evidenceCurrentTo (or today): facts from the future."""
+    today = today or date.today()
+    graph = sources.asserted
+    bounds = [lit.toPython() for lit in graph.objects(None, ALS.evidenceCurrentTo)
+              if isinstance(lit, Literal) and isinstance(lit.toPython(), date)]
+    problems = []
+    for subject in graph.subjects(ALS.evidenceCurrentTo, None):
+        for bound in bounds:
+            if bound > today:
+                problems.append(Problem(_file_of(sources, subject), _short(subject),
+                                        "date-in-future",
+                                        f"als:evidenceCurrentTo {bound} is after today ({today})"))
+    limit = min([*bounds, today])
+    for subject, predicate, obj in graph:
+        earliest = _earliest_day(obj)
+        if earliest is not None and earliest > limit:
+            problems.append(Problem(
+                _file_of(sources, subject), _short(subject), "date-in-future",
+                f"{_short(predicate)} {obj} is after the date the evidence was last checked "
+                f"({limit}); a fact cannot be dated later"))
+    return problems
+
+
+def _earliest_day(node: Node) -> date | None:
+    """The first day a date, year-month or year literal can name; None for other terms."""
+    if not isinstance(node, Literal) or node.datatype not in DATE_TYPES:
+        return None
+    text = str(node)
+    match = re.match(r"^(-?\d{4,})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1))
+    except ValueError:
+        return None
 
 
 def label_problems(sources: Sources) -> list[Problem]:
@@ -190,7 +229,8 @@ def label_problems(sources: Sources) -> list[Problem]:
 
 def validate_sources(sources: Sources) -> list[Problem]:
     """Run every check and return the problems found, sorted by file and node."""
-    problems = shacl_problems(sources) + identifier_problems(sources) + label_problems(sources)
+    problems = (shacl_problems(sources) + identifier_problems(sources) + label_problems(sources)
+                + date_problems(sources))
     return sorted(set(problems))
 
 

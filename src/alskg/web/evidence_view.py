@@ -6,7 +6,8 @@ import json
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from ..evidence import INFERRED_MARK, EvidenceError, EvidenceMatrix, compute_matrix
+from ..evidence import DISCREPANCY_MARK, INFERRED_MARK, EvidenceError, EvidenceMatrix, compute_matrix
+from ..evidence_asof import AsOfError
 from .catalog_view import json_error
 from .protocol import FALSE_WORDS
 from .sparql_view import service
@@ -43,26 +44,33 @@ def matrix_json() -> Response:
     return _respond(JSON)
 
 
+def _query_string(inference: bool, as_of: str | None) -> str:
+    """Return the query string that keeps the request's inference and as_of settings."""
+    parts = ([] if inference else ["inference=false"]) + ([f"as_of={as_of}"] if as_of else [])
+    return ("?" + "&".join(parts)) if parts else ""
+
+
 def _respond(wanted: str) -> Response:
     svc = service()
     inference = _inference()
-    etag = svc.etag(("evidence", inference, wanted))
+    as_of = request.args.get("as_of")
+    etag = svc.etag(("evidence", inference, wanted, as_of or ""))
     if request.if_none_match and request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         try:
-            evidence = compute_matrix(svc, inference)
+            evidence = compute_matrix(svc, inference, as_of)
+        except AsOfError as exc:
+            return json_error(400, f"Bad parameter {exc.parameter!r}: {exc.message}")
         except EvidenceError as exc:
             return json_error(503, str(exc))
         response = _render(evidence, wanted, inference)
         response.headers["Cache-Control"] = "public, max-age=300"
     response.set_etag(etag)
     response.headers["Vary"] = "Accept"
-    json_url = url_for("evidence.matrix_json", _external=True)
-    html_url = url_for("evidence.matrix", _external=True)
-    if not inference:
-        json_url += "?inference=false"
-        html_url += "?inference=false"
+    keep = _query_string(inference, as_of)
+    json_url = url_for("evidence.matrix_json", _external=True) + keep
+    html_url = url_for("evidence.matrix", _external=True) + keep
     response.headers["Link"] = (f'<{html_url}>; rel="alternate"; type="text/html", '
                                 f'<{json_url}>; rel="alternate"; type="application/json"')
     return response
@@ -74,9 +82,10 @@ def _render(evidence: EvidenceMatrix, wanted: str, inference: bool) -> Response:
         return Response(body, content_type="application/json; charset=utf-8")
     html = render_template(
         "evidence.html", matrix=evidence, href=_href, inferred_mark=INFERRED_MARK,
-        inference=inference,
-        json_url=url_for("evidence.matrix_json") + ("" if inference else "?inference=false"),
-        toggle_url=url_for("evidence.matrix") + ("?inference=false" if inference else ""),
+        inference=inference, discrepancy_mark=DISCREPANCY_MARK,
+        json_url=url_for("evidence.matrix_json") + _query_string(inference, evidence.as_of),
+        toggle_url=url_for("evidence.matrix") + _query_string(not inference, evidence.as_of),
+        timeline_url=url_for("evidence.timeline"),
         claims_query=url_for("catalog.named_query", name="evidence-matrix-claims"),
         interventions_query=url_for("catalog.named_query",
                                     name="evidence-matrix-interventions"))
