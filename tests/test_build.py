@@ -33,20 +33,45 @@ CLAIM_PREFIXES = """
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix agent: <https://w3id.org/alskg/id/agent/> .
+@prefix study: <https://w3id.org/alskg/id/study/> .
+@prefix regulatory: <https://w3id.org/alskg/id/regulatory/> .
+@prefix agency: <https://w3id.org/alskg/id/agency/> .
+@prefix action: <https://w3id.org/alskg/id/regulatory-action/> .
 """
 
 GOOD_CLAIM = """
-claim:test-claim a als:Claim ;
+claim:test-claim a als:Claim , als:SourceAssertion ;
     rdfs:label "test claim" ;
     als:aboutIntervention intervention:riluzole ;
     als:aboutCondition disease:als ;
     als:aspect aspect:safety ;
     als:status status:supported ;
     als:supportedByPublication publication:bonafede-mariotti-2017 ;
-    als:evidenceType obo:ECO_0000180 ;
+    als:evidenceType obo:ECO_0000304 ;
     dcterms:date "2017-03-21"^^xsd:date ;
-    prov:wasAttributedTo publication:bonafede-mariotti-2017 .
+    als:validFrom "2017-03-21"^^xsd:date ;
+    dcterms:source publication:bonafede-mariotti-2017 ;
+    prov:wasAttributedTo agent:alskg-curators .
 """
+
+GOOD_EVENT = """
+regulatory:test-event a als:RegulatoryEvent ;
+    rdfs:label "test approval" ;
+    als:agency agency:fda ;
+    als:action action:approval ;
+    als:regulates intervention:riluzole ;
+    als:indication disease:als ;
+    dcterms:date "2001-01-01"^^xsd:date ;
+    als:validFrom "2001-01-01"^^xsd:date ;
+    als:checkedAgainst <https://example.org/checked> .
+"""
+
+# A study finding about MSC therapy that cites Deda 2009 (hematopoietic progenitor cells).
+WRONG_STUDY_FINDING = GOOD_CLAIM.replace("als:SourceAssertion", "als:StudyFinding").replace(
+    "intervention:riluzole", "intervention:msc-therapy").replace(
+    "    als:supportedByPublication publication:bonafede-mariotti-2017 ;\n",
+    "    als:supportedByStudy study:deda-2009 ;\n")
 
 BAD_CASES = {
     "claim-without-source": (
@@ -67,6 +92,24 @@ phenotype:test-one a als:Phenotype ; rdfs:label "doubled name" .
 phenotype:test-two a als:Phenotype ; rdfs:label "doubled name" .
 """, "phenotype/test-two"),
 }
+# Issue 11's bad inputs: each must name file, node and this rule.
+EVIDENCE_CASES = {
+    "study-finding-intervention": (WRONG_STUDY_FINDING, "claim/test-claim"),
+    "regulatory-event-agency": (GOOD_EVENT.replace("    als:agency agency:fda ;\n", ""),
+                                "regulatory/test-event"),
+    "regulatory-event-date": (GOOD_EVENT.replace(
+        '    dcterms:date "2001-01-01"^^xsd:date ;\n    als:validFrom "2001-01-01"^^xsd:date ;\n',
+        ""), "regulatory/test-event"),
+    "regulatory-event-source": (GOOD_EVENT.replace(
+        "    als:checkedAgainst <https://example.org/checked> .", "    rdfs:comment \"x\" ."),
+        "regulatory/test-event"),
+    "date-in-future": (GOOD_EVENT.replace("2001-01-01", "2099-01-01"), "regulatory/test-event"),
+    "verified-id": ("""
+publication:test-paper a als:Publication ; rdfs:label "test paper" ;
+    skos:exactMatch <https://doi.org/10.9999/not.verified> .
+""", "publication/test-paper"),
+}
+BAD_CASES.update({name: case for name, case in EVIDENCE_CASES.items()})
 
 
 @pytest.fixture()
@@ -141,9 +184,30 @@ def test_validation_reports_file_node_and_rule(sources_copy: tuple[Path, Path],
     assert all("[" in line and "]" in line for line in lines)
 
 
+@pytest.mark.parametrize("rule", sorted(EVIDENCE_CASES))
+def test_evidence_rule_named_and_previous_build_kept(sources_copy: tuple[Path, Path],
+                                                     tmp_path: Path, rule: str) -> None:
+    ontology, data = sources_copy
+    root = tmp_path / "builds"
+    args = ["build", "--no-reason", "--ontology-dir", str(ontology), "--data-dir", str(data),
+            "--build-dir", str(root)]
+    good = run_cli(*args)
+    assert good.returncode == 0, good.stderr
+    before = open_build(root).content_hash
+    body, node = EVIDENCE_CASES[rule]
+    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + body)
+    built = run_cli(*args)
+    assert built.returncode != 0
+    assert "Traceback" not in built.stderr
+    named = [line for line in (built.stdout + built.stderr).splitlines()
+             if line.split(": ", 1)[0].endswith("zz-test.ttl") and f"{node}: [{rule}]" in line]
+    assert named, built.stdout + built.stderr
+    assert open_build(root).content_hash == before
+
+
 def test_good_extra_claim_validates(sources_copy: tuple[Path, Path]) -> None:
     ontology, data = sources_copy
-    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + GOOD_CLAIM)
+    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + GOOD_CLAIM + GOOD_EVENT)
     result = run_cli("validate", "--ontology-dir", str(ontology), "--data-dir", str(data))
     assert result.returncode == 0, result.stdout
 

@@ -171,7 +171,7 @@ def identifier_problems(sources: Sources, table_path: Path | None = None,
 
 
 def date_problems(sources: Sources, today: date | None = None) -> list[Problem]:
-    """Report dates later than the data's als:evidenceCurrentTo (or today): facts from the future."""
+    """Report dates after the data's als:evidenceCurrentTo (or today): facts from the future."""
     today = today or date.today()
     graph = sources.asserted
     bounds = [lit.toPython() for lit in graph.objects(None, ALS.evidenceCurrentTo)

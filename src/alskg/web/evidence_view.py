@@ -1,4 +1,5 @@
-"""The evidence matrix: interventions × aspects → status, as HTML and JSON at /evidence."""
+"""The evidence matrix: interventions × aspects → status, as HTML and JSON at /evidence;
+the evidence timeline (alskg.timeline) as HTML and SVG at /evidence/timeline."""
 
 from __future__ import annotations
 
@@ -6,8 +7,15 @@ import json
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from ..evidence import DISCREPANCY_MARK, INFERRED_MARK, EvidenceError, EvidenceMatrix, compute_matrix
+from ..evidence import (
+    DISCREPANCY_MARK,
+    INFERRED_MARK,
+    EvidenceError,
+    EvidenceMatrix,
+    compute_matrix,
+)
 from ..evidence_asof import AsOfError
+from ..timeline import compute_timeline, render_svg
 from .catalog_view import json_error
 from .protocol import FALSE_WORDS
 from .sparql_view import service
@@ -90,3 +98,60 @@ def _render(evidence: EvidenceMatrix, wanted: str, inference: bool) -> Response:
         interventions_query=url_for("catalog.named_query",
                                     name="evidence-matrix-interventions"))
     return Response(html, content_type="text/html; charset=utf-8")
+
+
+# --- the timeline picture (alskg.timeline) ----------------------------------------------------
+
+SVG = "image/svg+xml"
+
+
+@blueprint.get("/evidence/timeline")
+def timeline() -> Response:
+    """Show the evidence timeline: an HTML page with the SVG inline and a table of its marks."""
+    wanted = request.accept_mimetypes.best_match([HTML, SVG]) \
+        if request.headers.get("Accept") else HTML
+    if wanted is None:
+        return json_error(406, "The evidence timeline is available as text/html or "
+                          "image/svg+xml")
+    return _timeline_response(wanted)
+
+
+@blueprint.get("/evidence/timeline.svg")
+def timeline_svg() -> Response:
+    """Return the evidence timeline as an SVG image."""
+    return _timeline_response(SVG)
+
+
+def _timeline_response(wanted: str) -> Response:
+    svc = service()
+    as_of = request.args.get("as_of")
+    etag = svc.etag(("evidence-timeline", wanted, as_of or "", request.script_root))
+    if request.if_none_match and request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        try:
+            found = compute_timeline(svc, as_of)
+        except AsOfError as exc:
+            return json_error(400, f"Bad parameter {exc.parameter!r}: {exc.message}")
+        except EvidenceError as exc:
+            return json_error(503, str(exc))
+        svg = render_svg(found, _href)
+        if wanted == SVG:
+            response = Response(svg, content_type="image/svg+xml; charset=utf-8")
+        else:
+            keep = _query_string(True, found.as_of)
+            html = render_template(
+                "timeline.html", timeline=found, svg=svg, href=_href,
+                svg_url=url_for("evidence.timeline_svg") + keep,
+                matrix_url=url_for("evidence.matrix") + keep,
+                query_url=url_for("catalog.named_query", name="evidence-timeline"))
+            response = Response(html, content_type="text/html; charset=utf-8")
+        response.headers["Cache-Control"] = "public, max-age=300"
+    response.set_etag(etag)
+    response.headers["Vary"] = "Accept"
+    keep = _query_string(True, as_of)
+    html_url = url_for("evidence.timeline", _external=True) + keep
+    svg_url = url_for("evidence.timeline_svg", _external=True) + keep
+    response.headers["Link"] = (f'<{html_url}>; rel="alternate"; type="text/html", '
+                                f'<{svg_url}>; rel="alternate"; type="image/svg+xml"')
+    return response

@@ -16,6 +16,8 @@ from ..diagram import read_model, render_svg
 from ..evidence import EvidenceError, compute_matrix
 from ..export import CHECKSUM_FILE, DUMP_FILES, dump_file, ensure_downloads, read_checksums
 from ..namespaces import graph_iri
+from ..timeline import compute_timeline
+from ..timeline import render_svg as render_timeline
 from .resources_view import QueryFailed, graph_of, local_href, select, service
 
 blueprint = Blueprint("pages", __name__)
@@ -56,6 +58,7 @@ def home() -> Response:
     except EvidenceError:
         glance = None
     html = render_template("home.html", evidence=glance, diagram=svg, loose=model.loose,
+                           timeline=timeline_svg(),
                            defined=model.defined,
                            counts=counts, graphs=graphs, base=svc.base,
                            example=local_href(svc, svc.base + "id/disease/als"),
@@ -65,6 +68,16 @@ def home() -> Response:
     response.headers["Link"] = (f'<{root}/.well-known/void>; rel="describedby"; '
                                 f'type="text/turtle", <{root}/sparql>; rel="service"')
     return response
+
+
+def timeline_svg() -> str | None:
+    """Return the evidence timeline as inline SVG (links under the mount point), or None."""
+    root = request.script_root
+    try:
+        found = compute_timeline(service())
+    except EvidenceError:
+        return None
+    return render_timeline(found, lambda path: root + path if path.startswith("/") else path)
 
 
 def file_rows() -> tuple[list[dict[str, Any]], str]:
