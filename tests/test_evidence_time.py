@@ -305,13 +305,13 @@ def test_kgx_treats_only_current_approvals(client: FlaskClient) -> None:
     edges = kgx_edges(client)
     treats = {(e["original_subject"], e["object"]) for e in edges
               if e["predicate"] == "biolink:treats"}
-    assert treats == {("alskg:intervention/riluzole", "MONDO:0004976"),
-                      ("alskg:intervention/edaravone", "MONDO:0004976"),
-                      ("alskg:intervention/tofersen", "MONDO:0007103")}
+    assert treats == {("alskg.intervention:riluzole", "MONDO:0004976"),
+                      ("alskg.intervention:edaravone", "MONDO:0004976"),
+                      ("alskg.intervention:tofersen", "MONDO:0007103")}
     cell_trials = {e["original_subject"] for e in edges
                    if e["predicate"] == "biolink:in_clinical_trials_for"}
-    assert "alskg:intervention/msc-therapy" in cell_trials
-    msc = [e for e in edges if e["original_subject"] == "alskg:intervention/msc-therapy"
+    assert "alskg.intervention:msc-therapy" in cell_trials
+    msc = [e for e in edges if e["original_subject"] == "alskg.intervention:msc-therapy"
            and e["predicate"] == "biolink:in_clinical_trials_for"]
     cited = set(msc[0]["publications"].split("|"))
     assert "doi:10.1080/14653240802549470" not in cited  # Deda 2009: not an MSC study

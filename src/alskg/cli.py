@@ -60,7 +60,7 @@ def ensure_build(build_dir: Path | None) -> BuiltDataset:
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Curated Turtle folder (default: the project's data/).")
 @click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder with als.ttl and shapes.ttl (default: the project's ontology/).")
+              help="Folder with als.ttl, shapes.ttl and imports/*.ttl (default: ontology/).")
 def build_command(build_dir: Path | None, reason: bool, reasoner: str, validate: bool,
                   data_dir: Path | None, ontology_dir: Path | None) -> None:
     """Parse, validate and reason; write the dataset and its receipt atomically."""

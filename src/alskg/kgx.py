@@ -4,7 +4,7 @@ Biolink is mapped at export only; none of its domain/range axioms enter the reas
 
 Nodes: diseases, phenotypes, anatomy, cell types and interventions, each with one Biolink category
 (the most specific that fits) and, as its id, the external CURIE of its `skos:exactMatch` in the
-category's preferred prefix order (MONDO:0004976 for ALS), else `alskg:<kind>/<slug>`. Claims,
+category's preferred prefix order (MONDO:0004976 for ALS), else `alskg.<kind>:<slug>`. Claims,
 studies and publications are not nodes: they become the edges' `publications`.
 
 Edges: the rule for treatments — `biolink:treats` only where the reasoner derived `als:treats`
@@ -16,6 +16,11 @@ therapies in trials are `in_clinical_trials_for`; an intervention only studied o
 knowledge_assertion / manual_agent; inferred ones (treats, transitive part-of) logical_entailment /
 automated_agent. An edge's `publications` cite, for an intervention, only the reports of studies
 that gave it or a narrower one (als:kindOf), and the sources of its claims and approvals.
+
+Our own ids are CURIEs with one prefix per kind, `alskg.<kind>:<slug>` expanding to
+`<base>id/<kind>/<slug>` (`alskg.phenotype:slowed-movement`), because KGX's validator accepts no
+`/` in a CURIE's local part (`alskg:phenotype/slowed-movement` is "not a proper CURIE"); dotted
+prefixes follow Biolink's own (`OMIM.PS`, `KEGG.DISEASE`). Each node's `iri` column gives the IRI.
 """
 
 from __future__ import annotations
@@ -108,6 +113,15 @@ class KgxEdge:
     publications: tuple[str, ...]
 
 
+def kgx_curie(iri: str, base: str = DEFAULT_BASE) -> str | None:
+    """Return `alskg.<kind>:<slug>` for one of our resource IRIs (a KGX-valid CURIE), else None."""
+    local = local_curie(iri, base)
+    if local is None:
+        return None
+    kind, _, slug = local[len("alskg:"):].partition("/")
+    return f"alskg.{kind}:{slug}" if slug and "/" not in slug else None
+
+
 def _union(graphs: Mapping[str, Graph], names: Iterable[str]) -> Graph:
     merged = Graph()
     for name in names:
@@ -166,7 +180,7 @@ def kgx_nodes(graph: Graph, base: str = DEFAULT_BASE) -> dict[URIRef, KgxNode]:
     """Return the exported nodes of a graph (union of asserted, inferred, ontology) by IRI."""
     candidates: dict[URIRef, tuple[str, list[str]]] = {}
     for node in sorted({s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}):
-        if local_curie(str(node), base) is None:
+        if kgx_curie(str(node), base) is None:
             continue
         category = category_of(graph, node)
         if category is not None:
@@ -183,7 +197,7 @@ def kgx_nodes(graph: Graph, base: str = DEFAULT_BASE) -> dict[URIRef, KgxNode]:
             taken[curie] = taken.get(curie, 0) + 1
     nodes: dict[URIRef, KgxNode] = {}
     for node, (category, exact) in candidates.items():
-        own = local_curie(str(node), base)
+        own = kgx_curie(str(node), base)
         assert own is not None
         curie = chosen[node]
         node_id = curie if curie and taken[curie] == 1 else own
@@ -270,10 +284,10 @@ def kgx_edges(graphs: Mapping[str, Graph], nodes: Mapping[URIRef, KgxNode],
                     if graph_name == "asserted" or predicate == ALS.treats else ()
                 digest = hashlib.sha1(" ".join((str(s), str(predicate), str(o))).encode())
                 edges[key] = KgxEdge(
-                    f"alskg:edge/{digest.hexdigest()[:16]}", subject, mapped, obj,
-                    local_curie(str(s), base) or "",
+                    f"alskg.edge:{digest.hexdigest()[:16]}", subject, mapped, obj,
+                    kgx_curie(str(s), base) or "",
                     "als:" + str(predicate).rsplit("#", 1)[-1],
-                    local_curie(str(o), base) or "", level, agent, pubs)
+                    kgx_curie(str(o), base) or "", level, agent, pubs)
     return sorted(edges.values(), key=lambda e: (e.subject, e.predicate, e.object))
 
 

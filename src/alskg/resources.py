@@ -22,7 +22,7 @@ def resource_dir(name: str) -> Path:
 
 
 def ontology_dir() -> Path:
-    """Return the folder holding als.ttl and shapes.ttl."""
+    """Return the folder holding als.ttl, shapes.ttl and imports/."""
     return resource_dir("ontology")
 
 

@@ -115,7 +115,7 @@ def shacl_problems(sources: Sources) -> list[Problem]:
     from pyshacl import validate as shacl_validate
 
     conforms, results, _text = shacl_validate(
-        data_graph=sources.asserted, shacl_graph=sources.shapes, ont_graph=sources.ontology,
+        data_graph=sources.asserted, shacl_graph=sources.shapes, ont_graph=sources.own_ontology(),
         inference="none", advanced=True, allow_warnings=True,
     )
     if conforms:

@@ -14,6 +14,9 @@ Counts, exactly as a SPARQL COUNT over the build gives them:
   the class, `void:triples` = triples whose subject is typed with the class (types in that graph);
 - property partition: `void:triples`, `void:distinctSubjects`, `void:distinctObjects` of the
   predicate.
+The ontology subset names each import (ontology/imports/*.ttl, e.g. the HPO extract) with
+`dcterms:source`; the import's own header (release as `owl:versionInfo`, licence, source, title)
+is repeated beside it, so the external releases a build contains are readable from VoID alone.
 Partitions are hash IRIs of the dataset document (`<base>dataset#asserted-class-…`), so they
 dereference with it.
 """
@@ -133,6 +136,23 @@ def vocabularies(graphs: Iterable[Graph], base: str) -> list[URIRef]:
     return [URIRef(v) for v in sorted(used)]
 
 
+IMPORT_DETAILS = (OWL.versionInfo, OWL.versionIRI, DCTERMS.license, DCTERMS.source,
+                  DCTERMS.title)
+
+
+def describe_imports(out: Graph, subset: URIRef, ontology: Graph, base: str) -> None:
+    """Name each ontology import (`<base>vocab/imports/…`) as a source of the ontology subset."""
+    prefix = base + "vocab/imports/"
+    for header in sorted(ontology.subjects(RDF.type, OWL.Ontology), key=str):
+        if not (isinstance(header, URIRef) and str(header).startswith(prefix)):
+            continue
+        out.add((subset, DCTERMS.source, header))
+        out.add((header, RDF.type, VOID.Dataset))
+        for predicate in IMPORT_DETAILS:
+            for value in ontology.objects(header, predicate):
+                out.add((header, predicate, value))
+
+
 def void_graph(graphs: Mapping[str, Graph], version: str, base: str = DEFAULT_BASE) -> Graph:
     """Return the VoID triples describing `graphs` (dataset, subsets, partitions).
 
@@ -171,4 +191,6 @@ def void_graph(graphs: Mapping[str, Graph], version: str, base: str = DEFAULT_BA
         out.add((subset, RDFS.label, Literal(f"graph/{name}")))
         describe_counts(out, subset, graphs[name])
         describe_partitions(out, subset, graphs[name], base, name)
+        if name == "ontology":
+            describe_imports(out, subset, graphs[name], base)
     return out
