@@ -316,6 +316,9 @@ def test_kgx_treats_only_current_approvals(client: FlaskClient) -> None:
     cited = set(msc[0]["publications"].split("|"))
     assert "doi:10.1080/14653240802549470" not in cited  # Deda 2009: not an MSC study
     assert "doi:10.1001/archneurol.2010.248" in cited  # Karussis 2010 gave MSCs
+    deda = sparql(client, """SELECT ?l WHERE {
+        discrepancy:msc-therapy-safety--deda-2009 rdfs:label ?l }""")[0]["l"]
+    assert deda in msc[0]["description"]
 
 
 def test_sssom_states_confidence_and_keeps_exact_mappings(client: FlaskClient) -> None:

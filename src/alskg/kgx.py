@@ -15,7 +15,9 @@ therapies in trials are `in_clinical_trials_for`; an intervention only studied o
 `studied_to_treat`; the disease `has_phenotype` each symptom. Asserted edges are
 knowledge_assertion / manual_agent; inferred ones (treats, transitive part-of) logical_entailment /
 automated_agent. An edge's `publications` cite, for an intervention, only the reports of studies
-that gave it or a narrower one (als:kindOf), and the sources of its claims and approvals.
+that gave it or a narrower one (als:kindOf), and the sources of its claims and approvals; its
+`description` lists the derived discrepancies of those claims (a source naming a study of another
+intervention), so the nuance travels with the edge.
 
 Our own ids are CURIEs with one prefix per kind, `alskg.<kind>:<slug>` expanding to
 `<base>id/<kind>/<slug>` (`alskg.phenotype:slowed-movement`), because KGX's validator accepts no
@@ -41,7 +43,7 @@ NODE_COLUMNS = ("id", "category", "name", "description", "synonym", "xref", "iri
                 "provided_by")
 EDGE_COLUMNS = ("id", "subject", "predicate", "object", "original_subject",
                 "original_predicate", "original_object", "knowledge_level", "agent_type",
-                "primary_knowledge_source", "publications")
+                "primary_knowledge_source", "publications", "description")
 
 # Most specific first: the first class a node has decides its category.
 CATEGORIES = (
@@ -111,6 +113,7 @@ class KgxEdge:
     knowledge_level: str
     agent_type: str
     publications: tuple[str, ...]
+    description: str = ""
 
 
 def kgx_curie(iri: str, base: str = DEFAULT_BASE) -> str | None:
@@ -256,6 +259,18 @@ def edge_publications(graph: Graph, s: URIRef, p: URIRef, o: URIRef) -> tuple[st
     return tuple(sorted(curies))
 
 
+def edge_discrepancies(graph: Graph, s: URIRef, p: URIRef, o: URIRef) -> str:
+    """Return the derived discrepancies of the claims behind a treatment edge, as one text."""
+    if p not in TREATMENT_PREDICATES:
+        return ""
+    labels = sorted({str(label) for claim in graph.subjects(ALS.aboutIntervention, s)
+                     if (claim, ALS.aboutCondition, o) in graph
+                     for found in graph.objects(claim, ALS.hasDiscrepancy)
+                     for label in graph.objects(found, RDFS.label)})
+    return ("Discrepancies between a source and the studies it names: " + " ".join(labels)
+            if labels else "")
+
+
 def kgx_edges(graphs: Mapping[str, Graph], nodes: Mapping[URIRef, KgxNode],
               base: str = DEFAULT_BASE) -> list[KgxEdge]:
     """Return the exported edges: asserted relations, then inferred ones (except studiedFor)."""
@@ -287,7 +302,8 @@ def kgx_edges(graphs: Mapping[str, Graph], nodes: Mapping[URIRef, KgxNode],
                     f"alskg.edge:{digest.hexdigest()[:16]}", subject, mapped, obj,
                     kgx_curie(str(s), base) or "",
                     "als:" + str(predicate).rsplit("#", 1)[-1],
-                    kgx_curie(str(o), base) or "", level, agent, pubs)
+                    kgx_curie(str(o), base) or "", level, agent, pubs,
+                    edge_discrepancies(union, s, predicate, o))
     return sorted(edges.values(), key=lambda e: (e.subject, e.predicate, e.object))
 
 
@@ -311,6 +327,7 @@ def kgx_tables(graphs: Mapping[str, Graph], base: str = DEFAULT_BASE) -> tuple[b
         edge_lines.append("\t".join((
             edge.id, edge.subject, edge.predicate, edge.object, edge.original_subject,
             edge.original_predicate, edge.original_object, edge.knowledge_level,
-            edge.agent_type, KNOWLEDGE_SOURCE, "|".join(edge.publications))))
+            edge.agent_type, KNOWLEDGE_SOURCE, "|".join(edge.publications),
+            _cell(edge.description))))
     return (("\n".join(node_lines) + "\n").encode("utf-8"),
             ("\n".join(edge_lines) + "\n").encode("utf-8"))
