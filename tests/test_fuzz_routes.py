@@ -109,6 +109,7 @@ ROUTES: dict[str, RouteEntry] = {
         "s": "intervention:msc-therapy", "p": "a", "o": "als:InvestigationalIntervention",
         "format": "text"}),
     "health": RouteEntry(),
+    "metrics": RouteEntry(),
 }
 ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
