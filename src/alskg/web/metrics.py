@@ -148,7 +148,7 @@ def install(app: Flask) -> Metrics:
         rule = request.url_rule
         request.environ[ROUTE_KEY] = rule.rule if rule is not None else UNMATCHED
 
-    @app.get("/metrics")
+    @app.get("/metrics", endpoint="metrics")
     def metrics_view() -> Response:
         """Serve the operator metrics (never cached; keep private behind the proxy)."""
         body, content_type = metrics.exposition(request.headers.get("Accept", ""))
