@@ -130,6 +130,7 @@ def test_metrics_is_never_cached_and_never_listed(build_root: Path) -> None:
         response = client.get("/metrics")
         assert response.headers["Cache-Control"] == "no-store"
         assert "ETag" not in response.headers
+        assert "Access-Control-Allow-Origin" not in response.headers   # no cross-origin reads
         assert total(scrape(app), REQUESTS, route="/metrics") == 1   # the second is not a replay
         assert total(scrape(app), "alskg_cache_lookups_total", cache="response",
                      result="hit") == 0

@@ -45,6 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def cors(response: Response) -> Response:
+        if request.endpoint == "metrics":   # private: no cross-origin reads by browsers
+            return response
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "ETag, Link, X-Result-Truncated"
         if request.method == "OPTIONS":
