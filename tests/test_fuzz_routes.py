@@ -3,16 +3,19 @@
 The routes come from the app's own URL map (`app.url_map.iter_rules()`: each rule's arguments and
 converters), so a new route is fuzzed as soon as it exists. What a URL map cannot tell — which
 query parameters a view reads, and a valid value for each path argument to mutate — is kept in
-ROUTES below, next to the test; `test_every_route_has_an_entry` fails naming any endpoint without
-one, and while fuzzing, every `request.args` key a view reads that its entry does not list fails
-the test naming the endpoint and the key (so a new parameter is declared, hence fuzzed).
+ROUTES (tests/route_table.py), next to the test; `test_every_route_has_an_entry` fails naming
+any endpoint without one, and while fuzzing, every `request.args` key a view reads that its entry
+does not list fails the test naming the endpoint and the key (so a new parameter is declared,
+hence fuzzed). Reads through a copy of `request.args` (the SPARQL protocol parser's) are not
+seen; the OpenAPI document's parameters are checked against the table too.
 
 * an explicit sweep: the 20 awkward strings of issue 15 (NUL, invalid and overlong UTF-8, `<x>`,
   `x> }`, quotes, a space, `..%2f..`, `{}`, a backslash, CR/LF, 5,000 characters, an emoji, `x:y`,
   `_:b`, `%`, a backtick, `^^`) in every position of every route — each path argument alone and
-  as a suffix of a valid value, each query parameter (the others valid) and after the path — with
-  Accept rotating over HTML, Turtle, JSON, `*/*` and junk (every Accept for every string under
-  `-m slow`). All failures are collected and listed at once.
+  as a suffix of a valid value, each query parameter (the others valid), after the path (and in
+  a parameter the view does not read, under `-m slow`); and the valid request in every Accept —
+  with Accept rotating over HTML, Turtle, JSON, `*/*` and junk (every Accept for every string
+  under `-m slow`). All failures are collected and listed at once.
 * hypothesis: generated text, bytes and mutations of valid values in path arguments and
   parameters, repeated and unknown parameters, methods, Accept headers.
 
@@ -28,7 +31,7 @@ import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -40,11 +43,9 @@ from flask import Flask, Request
 from flask import request as current_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from route_table import ROUTES, RouteEntry
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.test import TestResponse
-
-from alskg.catalog import load_catalog
-from alskg.export import CHECKSUM_FILE, DUMP_FILES
 
 # The awkward strings of issue 15, as a client puts them on the wire (percent-escaped where a
 # raw byte could not be sent).
@@ -61,56 +62,6 @@ STATS: Counter[str] = Counter()
 FAST, SLOW = 200, 2000
 
 
-@dataclass(frozen=True)
-class RouteEntry:
-    """What the URL map cannot say about a route: the query parameters its view reads (each with
-    a valid value) and valid values for its path arguments."""
-
-    params: dict[str, str] = field(default_factory=dict)
-    args: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    reads_every_param: bool = False   # the view reads whatever the query string holds
-
-
-CATALOG = load_catalog()
-CATALOG_PARAMS = {p.name: p.example or "x" for q in CATALOG for p in q.params}
-RDF_EXTENSIONS = ("ttl", "jsonld", "nt", "nq", "trig", "rdf", "html")
-ROUTES: dict[str, RouteEntry] = {
-    "static": RouteEntry(args={"filename": ("site.css", "yasgui/yasgui.min.css")}),
-    "sparql.sparql": RouteEntry(params={
-        "query": "ASK {}", "update": "", "default-graph-uri": "https://w3id.org/alskg/graph/asserted",
-        "named-graph-uri": "https://w3id.org/alskg/graph/inferred", "using-graph-uri": "",
-        "using-named-graph-uri": "", "format": "json", "inference": "false"}),
-    "pages.home": RouteEntry(),
-    "pages.downloads": RouteEntry(),
-    "pages.download": RouteEntry(args={"name": (CHECKSUM_FILE, *(d.name for d in DUMP_FILES))}),
-    "catalog.index": RouteEntry(params={"tag": "claims"}),
-    "catalog.index_json": RouteEntry(params={"tag": "claims"}),
-    "catalog.named_query": RouteEntry(
-        params=CATALOG_PARAMS, reads_every_param=True,
-        args={"name": tuple(q.name + s for q in CATALOG[:8] for s in ("", ".json", ".ttl"))}),
-    "catalog.openapi": RouteEntry(),
-    "catalog.sparql_examples": RouteEntry(params={"format": "turtle"}),
-    "evidence.matrix": RouteEntry(params={"inference": "false"}),
-    "evidence.matrix_json": RouteEntry(params={"inference": "false"}),
-    "resources.resource": RouteEntry(params={"inference": "false"}, args={"rest": (
-        "disease/als", "intervention/msc-therapy", "disease/als.ttl", "study")}),
-    "resources.build_resource": RouteEntry(params={"inference": "false"}, args={"rest": (
-        "activity", "input/data/claims.ttl", "activity.jsonld")}),
-    "resources.vocabulary": RouteEntry(),
-    "resources.vocabulary_document": RouteEntry(args={"ext": RDF_EXTENSIONS}),
-    "resources.vocabulary_version": RouteEntry(args={"version": ("0.1.0", "0.1.0.ttl")}),
-    "resources.named_graph": RouteEntry(args={"name": (
-        "asserted", "inferred", "ontology", "meta", "explanations", "asserted.ttl")}),
-    "resources.dataset": RouteEntry(),
-    "resources.dataset_document": RouteEntry(args={"ext": RDF_EXTENSIONS}),
-    "resources.well_known_void": RouteEntry(),
-    "resources.context": RouteEntry(),
-    "resources.explain_page": RouteEntry(params={
-        "s": "intervention:msc-therapy", "p": "a", "o": "als:InvestigationalIntervention",
-        "format": "text"}),
-    "health": RouteEntry(),
-    "metrics": RouteEntry(),
-}
 ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
@@ -302,7 +253,7 @@ def test_every_route_has_an_entry(fuzzed: Fuzzed) -> None:
     """Every endpoint in the URL map has an entry in ROUTES, and every entry a route."""
     endpoints = {route.endpoint for route in fuzzed.routes}
     missing = sorted(endpoints - set(ROUTES))
-    assert not missing, (f"routes without an entry in ROUTES (tests/test_fuzz_routes.py): "
+    assert not missing, (f"routes without an entry in ROUTES (tests/route_table.py): "
                          f"{missing}; list the query parameters each reads and valid values "
                          f"for its path arguments")
     assert not sorted(set(ROUTES) - endpoints), "entries in ROUTES for routes that are gone"
@@ -326,15 +277,18 @@ def test_openapi_parameters_are_declared(fuzzed: Fuzzed) -> None:
 
 # --------------------------------------------------------------------------- the explicit sweep
 
-def positions(route: Route) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]:
+def positions(route: Route, full: bool) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]:
     """Every place an awkward value can go: (label, path arguments, parameters) templates, with
-    `{}` where the value goes."""
+    `{}` where the value goes. A parameter the view does not read only in the `full` sweep (each
+    such request runs the whole view: slow on the pages)."""
     seeds = route.seeds()
     for name in route.converters:
         yield f"<{name}>", {**seeds, name: "{}"}, {}
         yield f"<{name}> suffix", {**seeds, name: seeds[name] + ".{}"}, {}
     for name in route.entry.params:
         yield f"?{name}", seeds, {**route.entry.params, name: "{}"}
+    if full:
+        yield "?unlisted", seeds, {**route.entry.params, "unlisted": "{}"}
     yield "after the path", {**seeds, "": "{}"}, {}
 
 
@@ -345,13 +299,19 @@ def sweep(fuzzed: Fuzzed, every_accept: bool) -> list[str]:
     accepts = list(ACCEPTS.items())
     for route in fuzzed.routes:
         method = "GET" if "GET" in route.methods else sorted(route.methods)[0]
-        for label, args, params in positions(route):
+        valid = (route.path(route.seeds()), query_string(list(route.entry.params.items())))
+        for accept_name, accept in accepts:   # the valid request first, in every Accept
+            found = check(fuzzed, route, *valid, accept, method)
+            if found:
+                failures.append(f"{route.rule} valid request, Accept {accept_name}: {found}")
+        for label, args, params in positions(route, every_accept):
             for string_name, wire in AWKWARD.items():
                 tail = args.get("", "").replace("{}", wire)
                 path = route.path({k: v.replace("{}", wire) for k, v in args.items()
                                    if k}) + tail
                 query = query_string([(k, v.replace("{}", wire)) for k, v in params.items()])
-                chosen = accepts if every_accept else [accepts[turn % len(accepts)]]
+                full = every_accept and label != "?unlisted"   # that one runs whole views
+                chosen = accepts if full else [accepts[turn % len(accepts)]]
                 turn += 1
                 for accept_name, accept in chosen:
                     found = check(fuzzed, route, path, query, accept, method)
