@@ -60,8 +60,6 @@ ACCEPTS = {"HTML": "text/html", "Turtle": "text/turtle", "JSON": "application/js
            "any": "*/*", "junk": "no/such;q=x, \u00e9t\u00e9"}
 STATS: Counter[str] = Counter()
 FAST, SLOW = 200, 2000
-
-
 ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
@@ -105,11 +103,11 @@ def recording_request_class(reads: set[tuple[str, str]]) -> type[Request]:
         reads.add((str(current_request.endpoint), str(key)))
 
     class RecordingArgs(ImmutableMultiDict[str, str]):
-        def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002
+        def get(self, key: Any, default: Any = None, type: Any = None) -> Any:
             note(key)
             return super().get(key, default, type)
 
-        def getlist(self, key: Any, type: Any = None) -> Any:  # noqa: A002
+        def getlist(self, key: Any, type: Any = None) -> Any:
             note(key)
             return super().getlist(key, type)
 
