@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "ALSKG_CACHE_TOTAL_BYTES": 268_435_456,  # all cached answers of one server process
     "ALSKG_BASE": DEFAULT_BASE,        # the graph's IRI base; mapped onto this server's host
     "ALSKG_SERVICE_ALLOWLIST": (),     # SERVICE endpoints an operator allows (none by default)
+    "ALSKG_METRICS": "on",             # on | off: the operator metrics at /metrics
     "MAX_CONTENT_LENGTH": 1_048_576,   # request bodies larger than this get 413
 }
 _INT_KEYS = {"ALSKG_QUERY_WORKERS", "ALSKG_MAX_ROWS", "ALSKG_MAX_QUERY_CHARS",

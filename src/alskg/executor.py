@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -60,11 +62,18 @@ class QueryResponse:
     form: str | None = None
     truncated: bool = False
     rows: int = 0
+    timed_out: bool = False
 
 
 def error_response(status: int, message: str) -> QueryResponse:
     """Return a plain-text error response."""
     return QueryResponse(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+
+
+def timeout_response(seconds: float) -> QueryResponse:
+    """Return the 503 of a query stopped at its time limit."""
+    return dataclasses.replace(
+        error_response(503, f"Query stopped: it ran past the {seconds:g} s limit"), timed_out=True)
 
 
 def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
@@ -77,7 +86,7 @@ def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
     except UnsafeQuery as exc:
         return error_response(403, str(exc))
     except QueryTimeout:
-        return error_response(503, f"Query stopped: it ran past the {request.timeout:g} s limit")
+        return timeout_response(request.timeout)
     except AlskgError as exc:  # e.g. the remote store is down or refused the query
         return error_response(502, f"The backing store failed: {exc}")
     fmt = None
@@ -159,10 +168,14 @@ class _Worker:
 
 
 class WorkerPool:
-    """Worker processes that each hold the engine; a query past its limit kills its worker."""
+    """Worker processes that each hold the engine; a query past its limit kills its worker.
 
-    def __init__(self, config: EngineConfig, size: int = 2, start_timeout: float = 120.0) -> None:
+    `on_restart(reason)` is told of every replaced worker ("timeout" or "died")."""
+
+    def __init__(self, config: EngineConfig, size: int = 2, start_timeout: float = 120.0,
+                 on_restart: Callable[[str], None] | None = None) -> None:
         self.config = config
+        self.on_restart = on_restart
         self.size = max(1, size)
         self.start_timeout = start_timeout
         self._context = multiprocessing.get_context("spawn")
@@ -184,11 +197,13 @@ class WorkerPool:
             self._all.add(worker)
         return worker
 
-    def _replace(self, dead: _Worker) -> None:
+    def _replace(self, dead: _Worker, reason: str) -> None:
         dead.kill()
         with self._lock:
             self._all.discard(dead)
             self.restarts += 1
+        if self.on_restart is not None:
+            self.on_restart(reason)
 
         def start() -> None:
             if self._closed:
@@ -216,11 +231,11 @@ class WorkerPool:
                 self._idle.put(worker)
                 return response
         except (EOFError, OSError, BrokenPipeError):
-            self._replace(worker)
+            self._replace(worker, "died")
             return error_response(503, "The query worker stopped unexpectedly; retry the query")
         log.warning("query killed after %.1f s", time.monotonic() - started)
-        self._replace(worker)
-        return error_response(503, f"Query stopped: it ran past the {request.timeout:g} s limit")
+        self._replace(worker, "timeout")
+        return timeout_response(request.timeout)
 
     def close(self) -> None:
         """Stop every worker."""

@@ -1,10 +1,13 @@
-"""Run the app under gunicorn: threaded workers, request logs, graceful shutdown on SIGTERM."""
+"""Run the app under gunicorn: threaded workers, request logs, graceful shutdown on SIGTERM,
+metrics summed over the worker processes (alskg.metrics_dir)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+from .metrics_dir import mark_worker_dead, multiprocess_metrics
 
 
 class GunicornServer(BaseApplication):
@@ -45,5 +48,7 @@ def run_server(overrides: dict[str, Any], *, host: str, port: int, workers: int,
         "timeout": int(timeout + 30),
         "limit_request_line": 8190,
         "preload_app": False,
+        "child_exit": lambda _arbiter, worker: mark_worker_dead(worker.pid),
     }
-    GunicornServer(overrides, options).run()
+    with multiprocess_metrics():
+        GunicornServer(overrides, options).run()

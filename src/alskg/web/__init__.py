@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import settings
 from .fastpath import CachedResponses
+from .metrics import CountRequests, install
 from .service import Service
 
 
@@ -20,7 +21,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    service = Service(app.config)
+    metrics = install(app)
+    app.extensions["alskg.metrics"] = metrics
+    service = Service(app.config, metrics)
     app.extensions["alskg"] = service
     atexit.register(service.close)
 
@@ -42,6 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def cors(response: Response) -> Response:
+        if request.endpoint == "metrics":   # private: no cross-origin reads by browsers
+            return response
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "ETag, Link, X-Result-Truncated"
         if request.method == "OPTIONS":
@@ -67,6 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.wsgi_app = CachedResponses(  # type: ignore[method-assign]
         app.wsgi_app, app.config["ALSKG_CACHE_ENTRIES"], app.config["ALSKG_CACHE_ENTRY_BYTES"],
-        app.config["ALSKG_CACHE_TOTAL_BYTES"] // 2)
+        app.config["ALSKG_CACHE_TOTAL_BYTES"] // 2, metrics)
+    if metrics.enabled:
+        app.wsgi_app = CountRequests(app.wsgi_app, metrics)  # type: ignore[method-assign]
     logging.getLogger("alskg").setLevel(logging.INFO)
     return app

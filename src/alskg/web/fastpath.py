@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cache import ResponseCache
+from .metrics import ROUTE_KEY, Metrics
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -17,20 +18,23 @@ KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_HOST", "SCRIPT_
 
 @dataclass(frozen=True)
 class StoredResponse:
-    """A complete 200 response: status line, headers, body and its ETag."""
+    """A complete 200 response: status line, headers, body, its ETag and the URL rule."""
 
     status: str
     headers: list[tuple[str, str]]
     body: bytes
     etag: str | None
+    route: str | None = None
 
 
 class CachedResponses:
     """Serve repeated GET/HEAD requests from memory; only `Cache-Control: public` 200s are kept."""
 
-    def __init__(self, app: WSGIApp, entries: int, max_bytes: int, total_bytes: int) -> None:
+    def __init__(self, app: WSGIApp, entries: int, max_bytes: int, total_bytes: int,
+                 metrics: Metrics | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.metrics = metrics or Metrics(enabled=False)
         self.cache: ResponseCache[StoredResponse] = ResponseCache(entries, total_bytes)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -40,7 +44,9 @@ class CachedResponses:
             return self.app(environ, start_response)
         key = tuple(environ.get(name) for name in KEY_HEADERS)
         stored = self.cache.get(key)
+        self.metrics.cache_lookup("response", stored is not None)
         if stored is not None:
+            environ[ROUTE_KEY] = stored.route
             return self._replay(stored, environ, start_response, method == "HEAD")
         if method == "HEAD":
             return self.app(environ, start_response)
@@ -60,7 +66,8 @@ class CachedResponses:
         data = b"".join(chunks)
         headers = captured["headers"]
         etag = next((v for k, v in headers if k.lower() == "etag"), None)
-        self.cache.put(key, StoredResponse(captured["status"], list(headers), data, etag))
+        self.cache.put(key, StoredResponse(captured["status"], list(headers), data, etag,
+                                           environ.get(ROUTE_KEY)))
         return [data]
 
     def _cacheable(self, captured: dict[str, Any]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ from ..engines.base import DatasetSpec
 from ..executor import EngineConfig, InlineExecutor, QueryRequest, QueryResponse, WorkerPool
 from ..namespaces import prefixes
 from .cache import ResponseCache
+from .metrics import Metrics
 
 
 class Executor(Protocol):
@@ -28,8 +30,9 @@ class Executor(Protocol):
 class Service:
     """Everything one server process holds: settings, build, executor (lazy) and cache."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], metrics: Metrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics or Metrics(enabled=False)
         root = settings["ALSKG_BUILD_ROOT"]
         self.build: BuiltDataset = open_build(Path(root) if root else None)
         self.base: str = settings["ALSKG_BASE"]
@@ -68,7 +71,10 @@ class Service:
                 if self.settings["ALSKG_EXECUTOR"] == "inline" or config.name == "remote":
                     self._executor = InlineExecutor(config)
                 else:
-                    self._executor = WorkerPool(config, self.settings["ALSKG_QUERY_WORKERS"])
+                    self._executor = WorkerPool(
+                        config, self.settings["ALSKG_QUERY_WORKERS"],
+                        on_restart=lambda reason: self.metrics.worker_restarted(
+                            self.engine_name, reason))
             return self._executor
 
     def warm_up(self) -> None:
@@ -84,9 +90,14 @@ class Service:
         """Answer a request from the cache, or run it and cache a successful answer."""
         key = request_key(request)
         cached = self.cache.get(key)
+        self.metrics.cache_lookup("query", cached is not None)
         if cached is not None:
             return cached
+        started = time.perf_counter()
         response = self.executor.run(request)
+        self.metrics.query_ran(request.query, response.form, self.engine_name,
+                               time.perf_counter() - started, timed_out=response.timed_out,
+                               truncated=response.truncated)
         if response.status == 200 and len(response.body) <= \
                 self.settings["ALSKG_CACHE_ENTRY_BYTES"]:
             self.cache.put(key, response)

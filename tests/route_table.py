@@ -1,0 +1,66 @@
+"""The routes table of the route fuzz (tests/test_fuzz_routes.py): what the URL map cannot say.
+
+One entry per endpoint: the query parameters its view reads (each with a valid value, so the
+others stay valid while one is fuzzed) and valid values for its path arguments, to mutate. A new
+route without an entry here fails `test_every_route_has_an_entry` by name; a view that reads a
+parameter its entry does not list fails the fuzz run by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alskg.catalog import load_catalog
+from alskg.export import CHECKSUM_FILE, DUMP_FILES
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """What the URL map cannot say about a route: the query parameters its view reads (each with
+    a valid value) and valid values for its path arguments."""
+
+    params: dict[str, str] = field(default_factory=dict)
+    args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reads_every_param: bool = False   # the view reads whatever the query string holds
+
+
+CATALOG = load_catalog()
+CATALOG_PARAMS = {p.name: p.example or "x" for q in CATALOG for p in q.params}
+RDF_EXTENSIONS = ("ttl", "jsonld", "nt", "nq", "trig", "rdf", "html")
+ROUTES: dict[str, RouteEntry] = {
+    "static": RouteEntry(args={"filename": ("site.css", "yasgui/yasgui.min.css")}),
+    "sparql.sparql": RouteEntry(params={
+        "query": "ASK {}", "update": "", "default-graph-uri": "https://w3id.org/alskg/graph/asserted",
+        "named-graph-uri": "https://w3id.org/alskg/graph/inferred", "using-graph-uri": "",
+        "using-named-graph-uri": "", "format": "json", "inference": "false"}),
+    "pages.home": RouteEntry(),
+    "pages.downloads": RouteEntry(),
+    "pages.download": RouteEntry(args={"name": (CHECKSUM_FILE, *(d.name for d in DUMP_FILES))}),
+    "catalog.index": RouteEntry(params={"tag": "claims"}),
+    "catalog.index_json": RouteEntry(params={"tag": "claims"}),
+    "catalog.named_query": RouteEntry(
+        params=CATALOG_PARAMS, reads_every_param=True,
+        args={"name": tuple(q.name + s for q in CATALOG[:8] for s in ("", ".json", ".ttl"))}),
+    "catalog.openapi": RouteEntry(),
+    "catalog.sparql_examples": RouteEntry(params={"format": "turtle"}),
+    "evidence.matrix": RouteEntry(params={"inference": "false"}),
+    "evidence.matrix_json": RouteEntry(params={"inference": "false"}),
+    "resources.resource": RouteEntry(params={"inference": "false"}, args={"rest": (
+        "disease/als", "intervention/msc-therapy", "disease/als.ttl", "study")}),
+    "resources.build_resource": RouteEntry(params={"inference": "false"}, args={"rest": (
+        "activity", "input/data/claims.ttl", "activity.jsonld")}),
+    "resources.vocabulary": RouteEntry(),
+    "resources.vocabulary_document": RouteEntry(args={"ext": RDF_EXTENSIONS}),
+    "resources.vocabulary_version": RouteEntry(args={"version": ("0.1.0", "0.1.0.ttl")}),
+    "resources.named_graph": RouteEntry(args={"name": (
+        "asserted", "inferred", "ontology", "meta", "explanations", "asserted.ttl")}),
+    "resources.dataset": RouteEntry(),
+    "resources.dataset_document": RouteEntry(args={"ext": RDF_EXTENSIONS}),
+    "resources.well_known_void": RouteEntry(),
+    "resources.context": RouteEntry(),
+    "resources.explain_page": RouteEntry(params={
+        "s": "intervention:msc-therapy", "p": "a", "o": "als:InvestigationalIntervention",
+        "format": "text"}),
+    "health": RouteEntry(),
+    "metrics": RouteEntry(),
+}
