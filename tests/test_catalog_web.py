@@ -23,7 +23,9 @@ from alskg.sparqltext import query_form
 
 QUERIES = load_catalog()
 ID = "https://w3id.org/alskg/id/"
-SUPPORTED = {ID + "claim/msc-therapy-safety", ID + "claim/msc-therapy-feasibility"}
+FEASIBLE = "status=status:supported&aspect=aspect:feasibility"
+SUPPORTED = {ID + "claim/msc-therapy-feasibility",
+             ID + "claim/msc-therapy-feasibility-gugliandolo-2019"}
 INJECTIONS = ['"} ; DROP ALL ; SELECT * {', "> } UNION { ?s ?p ?o",
               "x' } UNION { ?s ?p ?o } #", '\\"} INSERT DATA { <a> <b> <c> } #']
 
@@ -78,14 +80,14 @@ def test_queries_filter_by_tag(client: FlaskClient) -> None:
 # --- one query: HTML --------------------------------------------------------------------------
 
 def test_query_page_shows_form_sparql_and_table(client: FlaskClient) -> None:
-    response = client.get("/queries/claims-by-status?status=status:supported")
+    response = client.get(f"/queries/claims-by-status?{FEASIBLE}")
     assert response.status_code == 200 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert '<form class="param-form"' in html and 'name="status"' in html
     assert 'value="status:supported"' in html
     assert "als:aboutIntervention" in html  # the SPARQL text
     assert '<table class="results">' in html
-    assert 'href="/id/claim/msc-therapy-safety"' in html
+    assert 'href="/id/claim/msc-therapy-feasibility"' in html
     assert "2 rows" in html
     assert 'rel="alternate"' in response.headers["Link"]
 
@@ -106,7 +108,7 @@ def test_every_query_page_renders(client: FlaskClient, query: Any) -> None:
 # --- one query: data by suffix and by Accept --------------------------------------------------
 
 def test_json_suffix(client: FlaskClient) -> None:
-    response = client.get("/queries/claims-by-status.json?status=status:supported")
+    response = client.get(f"/queries/claims-by-status.json?{FEASIBLE}")
     assert response.status_code == 200
     assert response.mimetype == "application/sparql-results+json"
     assert values(response, "claim") == SUPPORTED
@@ -114,7 +116,7 @@ def test_json_suffix(client: FlaskClient) -> None:
 
 
 def test_csv_suffix_parses(client: FlaskClient) -> None:
-    response = client.get("/queries/claims-by-status.csv?status=status:supported")
+    response = client.get(f"/queries/claims-by-status.csv?{FEASIBLE}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert {r["claim"] for r in rows} == SUPPORTED
@@ -122,7 +124,7 @@ def test_csv_suffix_parses(client: FlaskClient) -> None:
 
 
 def test_tsv_suffix_parses(client: FlaskClient) -> None:
-    response = client.get("/queries/claims-by-status.tsv?status=status:supported")
+    response = client.get(f"/queries/claims-by-status.tsv?{FEASIBLE}")
     assert response.status_code == 200 and response.mimetype == "text/tab-separated-values"
     lines = response.get_data(as_text=True).splitlines()
     header = lines[0].split("\t")
@@ -154,7 +156,7 @@ def test_json_suffix_on_a_graph_query_is_json_ld(client: FlaskClient) -> None:
     ("text/html,application/xhtml+xml,*/*;q=0.8", "text/html"),
 ])
 def test_content_negotiation(client: FlaskClient, accept: str, mimetype: str) -> None:
-    response = client.get("/queries/claims-by-status?status=status:supported",
+    response = client.get(f"/queries/claims-by-status?{FEASIBLE}",
                           headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == mimetype
     assert "Accept" in response.headers["Vary"]
@@ -178,11 +180,11 @@ def test_unavailable_formats_are_406_and_unknown_queries_404(client: FlaskClient
 
 
 def test_link_headers_name_every_format(client: FlaskClient) -> None:
-    response = client.get("/queries/claims-by-status.json?status=status:supported")
+    response = client.get(f"/queries/claims-by-status.json?{FEASIBLE}")
     link = response.headers["Link"]
     for suffix, media in (("json", "application/sparql-results+json"), ("csv", "text/csv"),
                           ("tsv", "text/tab-separated-values")):
-        assert f"/queries/claims-by-status.{suffix}?status=status:supported>; " \
+        assert f"/queries/claims-by-status.{suffix}?{FEASIBLE}>; " \
                f'rel="alternate"; type="{media}"' in link
     assert 'type="text/html"' in link
 
@@ -192,7 +194,7 @@ def test_etag_gives_304(client: FlaskClient) -> None:
     again = client.get("/queries/claims-by-status.csv",
                        headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
-    other = client.get("/queries/claims-by-status.csv?status=status:supported",
+    other = client.get(f"/queries/claims-by-status.csv?{FEASIBLE}",
                        headers={"If-None-Match": first.headers["ETag"]})
     assert other.status_code == 200
 
@@ -240,7 +242,7 @@ def test_bad_parameter_on_the_html_page_is_400_with_the_form(client: FlaskClient
 
 
 def test_repeated_parameter_is_400(client: FlaskClient) -> None:
-    response = client.get("/queries/claims-by-status.json?status=status:supported"
+    response = client.get(f"/queries/claims-by-status.json?{FEASIBLE}"
                           "&status=status:unproven")
     assert response.status_code == 400 and "'status'" in response.get_json()["error"]
 
@@ -305,7 +307,7 @@ def test_sparql_examples_refuses_unknown_formats(client: FlaskClient) -> None:
 # --- real HTTP --------------------------------------------------------------------------------
 
 def test_csv_download_over_real_http(live_server: Any) -> None:
-    url = f"{live_server.url}/queries/claims-by-status.csv?status=status:supported"
+    url = f"{live_server.url}/queries/claims-by-status.csv?{FEASIBLE}"
     with urllib.request.urlopen(url, timeout=20) as response:
         assert response.status == 200
         assert response.headers.get_content_type() == "text/csv"

@@ -18,10 +18,12 @@ from alskg.evidence import EvidenceMatrix, compute_matrix, matrix_from_results, 
 
 ID = "https://w3id.org/alskg/id/"
 VOCAB = "https://w3id.org/alskg/vocab#"
+# What the 2017 review says (its claim is in the cell, beside later study findings).
 EXPECTED = [("riluzole", "survival", "established"), ("msc-therapy", "safety", "supported"),
             ("msc-therapy", "effectiveness", "unproven"),
             ("edaravone", "slowing-progression", "suggested"),
             ("riluzole", "function", "not-shown"), ("edaravone", "cure", "not-shown")]
+REVIEW_DATE = "2017-03-21"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,7 @@ def test_pure_function_tells_asserted_from_inferred() -> None:
          "status": ID + "status/supported", "statusLabel": "supported", "asserted": "true",
          "evidence": ID + "publication/p1", "evidenceLabel": "P1"},
         {"intervention": ID + "intervention/a", "claim": ID + "claim/a-derived",
-         "aspect": ID + "aspect/safety", "status": ID + "status/reported", "asserted": "false"},
+         "aspect": ID + "aspect/safety", "status": ID + "status/suggested", "asserted": "false"},
         {"intervention": ID + "intervention/d", "claim": ID + "claim/d-x",
          "aspect": ID + "aspect/novel-aspect", "aspectLabel": "novel aspect",
          "status": ID + "status/established", "asserted": "1"},
@@ -85,13 +87,26 @@ def test_pure_function_tells_asserted_from_inferred() -> None:
     assert cure.status == "not-shown" and cure.link.href == "/id/summary/a--cure"
     assert cure.text() == "✕ not shown*"
     row = result.row(ID + "intervention/a")
-    assert row is not None and [c.label for c in row.inferred_classes] == ["investigational"]
+    # investigational is computed for the date shown (no approval in force), not read from
+    # the class the reasoner derived for the date the evidence was last checked
+    assert row is not None and row.inferred_classes == () and row.investigational
     assert result.cell("a", "survival") is None
     document = result.to_json()
     assert document["rows"][1]["cells"]["cure"]["graph"] == "inferred"
     assert document["rows"][1]["cells"]["survival"] is None
     text = render_text(result)
     assert "◕ supported +1" in text and "investigational*" in text
+    regulatory = [{"event": ID + "regulatory/x", "intervention": ID + "intervention/d",
+                   "agencyShort": "FDA", "actionLabel": "approval", "grantsApproval": "true",
+                   "indicationLabel": "ALS", "validFrom": "2001-01-01",
+                   "endedOn": "2010-01-01"}]
+    then = matrix_from_results(interventions, claims, summaries, regulatory_rows=regulatory,
+                               as_of="2005-01-01")
+    delta = then.row(ID + "intervention/d")
+    assert delta is not None and not delta.investigational
+    assert [r.state for r in delta.regulatory] == ["approved"]
+    now = matrix_from_results(interventions, claims, summaries, regulatory_rows=regulatory)
+    assert [r.state for r in now.row(ID + "intervention/d").regulatory] == ["withdrawn"]
 
 
 # --- the real data ----------------------------------------------------------------------------
@@ -101,8 +116,10 @@ def test_cells_state_what_the_source_says(matrix: EvidenceMatrix, intervention: 
                                           aspect: str, status: str) -> None:
     cell = matrix.cell(intervention, aspect)
     assert cell is not None, (intervention, aspect)
-    assert cell.status == status
-    assert cell.asserted  # the curators' claim, not a derivation
+    review = [c for c in cell.claims if c.valid_from == REVIEW_DATE
+              and c.kind == "source assertion"]
+    assert [c.status.key for c in review] == [status]
+    assert all(c.asserted for c in review)  # the curators' claim, not a derivation
 
 
 def test_columns_are_the_aspects(matrix: EvidenceMatrix) -> None:
@@ -115,10 +132,10 @@ def test_columns_are_the_aspects(matrix: EvidenceMatrix) -> None:
 
 def test_inferred_information_is_marked(matrix: EvidenceMatrix) -> None:
     msc = matrix.row("msc-therapy")
-    assert msc is not None
-    assert VOCAB + "InvestigationalIntervention" in {c.iri for c in msc.inferred_classes}
+    assert msc is not None and msc.investigational and not msc.regulatory
     riluzole = matrix.row("riluzole")
     assert riluzole is not None and not riluzole.inferred_classes
+    assert not riluzole.investigational and riluzole.regulatory
     summary = matrix.cell("riluzole", "survival").summary  # type: ignore[union-attr]
     assert summary is not None and summary.asserted is False
 
@@ -163,7 +180,7 @@ def test_html_view(client: FlaskClient) -> None:
                          ("unproven", "○"), ("not shown", "✕")):
         assert symbol in html and word in html  # colour plus text plus a symbol
     assert 'href="/id/claim/riluzole-survival"' in html
-    assert "investigational intervention*" in html
+    assert "investigational*" in html
     assert "@media print" in html
     assert 'data-status="established"' in html
     assert 'rel="alternate"' in response.headers["Link"]
@@ -208,7 +225,7 @@ def test_cli_table(build_root: Path) -> None:
     riluzole = next(line for line in lines if line.startswith("riluzole"))
     start = header.index("survival")
     assert riluzole[start:].startswith("● established")  # aligned under its column
-    assert "investigational intervention*" in result.output
+    assert "investigational*" in result.output
     assert "legend:" in result.output
 
 
@@ -218,4 +235,6 @@ def test_cli_json(build_root: Path) -> None:
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.stdout)
     rows = {r["intervention"]["label"]: r for r in data["rows"]}
-    assert rows["edaravone"]["cells"]["slowing-progression"]["status"] == "suggested"
+    claims = rows["edaravone"]["cells"]["slowing-progression"]["claims"]
+    assert {c["status"] for c in claims if c["valid_from"] == REVIEW_DATE} == {"suggested"}
+    assert {c["evidence_level"]["key"] for c in claims} == {"phase-3-rct"}

@@ -155,7 +155,8 @@ def test_ids_use_preferred_prefixes(model: dict[str, Any],
 
 def test_treats_rule(built: BuiltDataset,
                      tables: tuple[list[dict[str, str]], list[dict[str, str]]]) -> None:
-    """biolink:treats only for riluzole and edaravone; cell therapies in clinical trials for ALS;
+    """biolink:treats only for a current approval (riluzole, edaravone; tofersen for SOD1 ALS);
+    cell therapies in clinical trials for ALS;
     the exosome therapy studied to treat (or beneficial in models for); ALS has each symptom."""
     nodes, edges = tables
     by_iri = {row["iri"]: row for row in nodes}
@@ -167,7 +168,10 @@ def test_treats_rule(built: BuiltDataset,
     treats = {(e["subject"], e["object"]) for e in edges if e["predicate"] == "biolink:treats"}
     als = node("disease", "als")
     assert treats == {(node("intervention", "riluzole"), als),
-                      (node("intervention", "edaravone"), als)}
+                      (node("intervention", "edaravone"), als),
+                      (node("intervention", "tofersen"), node("disease", "als-sod1"))}
+    withdrawn = node("intervention", "sodium-phenylbutyrate-taurursodiol")
+    assert not {s for s, _ in treats} & {withdrawn}  # approval withdrawn in 2024
     for subject, _ in treats:
         assert by_id[subject]["category"] == "biolink:Drug"
     treatment_nodes = {row["id"] for row in nodes if row["category"] == "biolink:Treatment"}
@@ -188,10 +192,14 @@ def test_treats_rule(built: BuiltDataset,
                        and e["predicate"] == "biolink:has_phenotype"}
     assert symptoms and {by_iri[s]["id"] for s in symptoms} == phenotype_edges
     for e in edges:
-        if e["predicate"] in ("biolink:treats", "biolink:has_phenotype"):
+        if e["predicate"] == "biolink:has_phenotype":
             assert e["knowledge_level"] == "knowledge_assertion"
             assert e["agent_type"] == "manual_agent"
-    treats_rows = [e for e in edges if e["predicate"] == "biolink:treats"]
+        if e["predicate"] == "biolink:treats":  # derived from the regulatory events by a rule
+            assert e["knowledge_level"] == "logical_entailment"
+            assert e["agent_type"] == "automated_agent"
+    treats_rows = [e for e in edges if e["predicate"] == "biolink:treats"
+                   and e["object"] == als]
     assert all(any(p.startswith("PMID:") for p in e["publications"].split("|"))
                for e in treats_rows)
 

@@ -413,7 +413,7 @@ def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[R
     claims = {key: kept for key, found in all_claims.items()
               if (kept := [c for c in found if holds_on(c.valid_from, c.valid_until, as_of)])}
     summaries = {key: summary for key, summary in _summaries(summary_rows, base).items()
-                 if key in claims}
+                 if key in claims or key not in all_claims}
     regulatory = regulatory_status(regulatory_rows, as_of)
     dated |= {row["intervention"] for row in regulatory_rows if row.get("intervention")}
     cells = {key: Cell(tuple(claims.get(key, ())), summaries.get(key))

@@ -58,6 +58,7 @@ REGISTRIES = (
     Registry("http://id.nlm.nih.gov/mesh/", "MESH", "MeSH"),
     Registry("http://www.orpha.net/ORDO/", "ORDO", "Orphanet"),
     Registry("https://clinicaltrials.gov/study/", "clinicaltrials", "ClinicalTrials.gov"),
+    Registry("https://www.omim.org/entry/", "OMIM", "OMIM"),
 )
 OBO_NAMES = {"MONDO": "MONDO", "DOID": "Disease Ontology", "HP": "HPO", "CL": "Cell Ontology",
              "UBERON": "Uberon", "GO": "Gene Ontology", "CHEBI": "ChEBI", "ECO": "ECO",
