@@ -213,8 +213,8 @@ def test_07_cell_sources_and_routes(graph: Graph) -> None:
     assert rows["CD133+ peripheral-blood cell therapy"]["cellSource"] == "peripheral blood"
     # narrower interventions count one kindOf step here (asserted only; the reasoner adds the
     # transitive closure, so the served graph reaches Baek's intraventricular route too)
-    assert {"into the frontal motor cortex", "intrathecal"} <= set(rows["stem cell therapy"]["routes"]
-                                                           .split(", "))
+    stem_routes = set(rows["stem cell therapy"]["routes"].split(", "))
+    assert {"into the frontal motor cortex", "intrathecal"} <= stem_routes
     vesicles = rows["mesenchymal stem cell-derived exosome therapy"]
     assert vesicles["derivedFrom"] == "mesenchymal stem cell"
     assert "extracellular exosome" in vesicles["vesicleType"]
