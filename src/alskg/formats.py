@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
@@ -91,11 +90,15 @@ def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str]) -> b
     if outcome.form in ("SELECT", "ASK"):
         body = _serialize_solutions(outcome, fmt)
         if outcome.truncated and fmt.key == "json":
-            document = json.loads(body)
-            document["truncated"] = True
-            body = json.dumps(document).encode("utf-8")
+            body = flag_truncated_json(body)
         return body
     return serialize_graph(outcome.triples, fmt, prefixes)
+
+
+def flag_truncated_json(body: bytes) -> bytes:
+    """Add `"truncated": true` to a SPARQL JSON document (first member; no re-parse)."""
+    start = body.index(b"{")
+    return body[:start + 1] + b'"truncated":true,' + body[start + 1:]
 
 
 def serialize_graph(triples: list[tuple[Node, Node, Node]] | Graph, fmt: Format,
