@@ -208,8 +208,11 @@ def explain_command(subject: str, predicate: str, obj: str, build_dir: Path | No
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--server", "http_server", type=click.Choice(["granian", "gunicorn"]),
+              default="granian", show_default=True,
+              help="HTTP server: granian (Rust, faster) or gunicorn (gthread).")
 @click.option("--workers", default=1, show_default=True, type=int,
-              help="HTTP server processes (gunicorn).")
+              help="HTTP server processes.")
 @click.option("--threads", default=8, show_default=True, type=int,
               help="Request threads per server process.")
 @click.option("--query-workers", default=2, show_default=True, type=int,
@@ -223,10 +226,11 @@ def explain_command(subject: str, predicate: str, obj: str, build_dir: Path | No
 @click.option("--get", "get_path", default=None,
               help="Answer one GET request in-process and print it (no socket).")
 @build_dir_option
-def serve_command(host: str, port: int, workers: int, threads: int, query_workers: int,
+def serve_command(host: str, port: int, http_server: str, workers: int, threads: int,
+                  query_workers: int,
                   engine: str | None, store: str | None, store_path: Path | None,
                   timeout: float | None, get_path: str | None, build_dir: Path | None) -> None:
-    """Serve the SPARQL endpoint and pages with gunicorn (building first if needed)."""
+    """Serve the SPARQL endpoint and pages with granian or gunicorn (building first if needed)."""
     from .serve import run_server
 
     if store is None:
@@ -249,7 +253,8 @@ def serve_command(host: str, port: int, workers: int, threads: int, query_worker
         response = app.test_client().get(get_path)
         click.echo(response.get_data(as_text=True))
         sys.exit(0 if response.status_code < 400 else 1)
-    run_server(overrides, host=host, port=port, workers=workers, threads=threads)
+    run_server(overrides, host=host, port=port, workers=workers, threads=threads,
+               server=http_server)
 
 
 def register_commands() -> None:
