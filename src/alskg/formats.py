@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.plugins.serializers.nt import _quoteLiteral
@@ -80,9 +81,14 @@ def by_name(name: str, form: str) -> Format | None:
 
 def media_types(form: str) -> list[str]:
     """Return every media type accepted for a form (canonical ones first, then aliases)."""
+    return list(_media_types("SELECT" if form in ("SELECT", "ASK") else "CONSTRUCT"))
+
+
+@lru_cache(maxsize=4)
+def _media_types(form: str) -> tuple[str, ...]:
     canonical = [f.media_type for f in offered(form)]
     extra = [m for m in ALIASES if "/" in m and by_name(m, form) and m not in canonical]
-    return canonical + extra
+    return tuple(canonical + extra)
 
 
 def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str]) -> bytes:
