@@ -231,3 +231,31 @@ def test_tricky_literals_survive_every_graph_format(tricky: Engine, key: str) ->
         # terms compared by value: rdflib re-normalizes some literals it parses (1 → 1.0e0)
         return Counter(tuple(canonical(t) for t in triple) for triple in outcome.triples)
     assert triples(answer) == triples(tricky.run(query, TRICKY_SPEC))
+
+
+@pytest.mark.parametrize(("query", "limit"), [
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 10", 10),
+    ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 7 OFFSET 3", 7),
+    ("SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 1 } ?s ?q ?x }", None),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 5 VALUES ?s { <http://ex/a> }", None),
+    ("SELECT * WHERE { ?s ?p \"} LIMIT 3\" } # } LIMIT 4", None),
+    ("SELECT * WHERE { ?s ?p ?o }", None),
+])
+def test_top_level_limit(query: str, limit: int | None) -> None:
+    from alskg.sparqltext import top_level_limit
+
+    assert top_level_limit(query) == limit
+
+
+@pytest.mark.parametrize("key", [*SOLUTION_KEYS, "csv"])
+def test_own_limit_within_and_beyond_the_cap(tricky: Engine, key: str) -> None:
+    query = "SELECT ?o WHERE { ?s <http://ex/p> ?o } ORDER BY STR(?o) LIMIT 6"
+    within = tricky.run_serialized(query, TRICKY_SPEC, max_rows=6, format_key=key)
+    beyond = tricky.run_serialized(query, TRICKY_SPEC, max_rows=4, format_key=key)
+    assert within is not None and beyond is not None
+    assert not within.truncated and beyond.truncated and beyond.rows == 4
+    if key == "csv":
+        assert len(list(csv.reader(io.StringIO(within.body.decode(), newline="")))) == 7
+        return
+    assert len(parsed(within.body, key, "SELECT").rows) == 6
+    assert len(parsed(beyond.body, key, "SELECT").rows) == 4

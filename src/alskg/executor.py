@@ -66,7 +66,7 @@ class QueryResponse:
     body: bytes
     form: str | None = None
     truncated: bool = False
-    rows: int = 0
+    rows: int | None = 0  # None: a native writer sent the answer without counting its rows
 
 
 def error_response(status: int, message: str) -> QueryResponse:

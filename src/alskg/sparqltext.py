@@ -127,3 +127,17 @@ def _contains_service(node: object, depth: int = 0) -> bool:
     if isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
         return any(_contains_service(v, depth + 1) for v in node)  # type: ignore[attr-defined]
     return False
+
+
+_LIMIT = re.compile(r"(?i)\bLIMIT\s+(\d+)")
+
+
+def top_level_limit(text: str) -> int | None:
+    """Return the outermost query's LIMIT (the one after the last closing brace), else None.
+
+    Subqueries sit inside braces, so a LIMIT after the last `}` belongs to the query itself; a
+    trailing VALUES block hides it (None: the caller must not rely on a bound it cannot see).
+    """
+    plain = masked(text)
+    match = _LIMIT.search(plain, plain.rfind("}") + 1)
+    return int(match.group(1)) if match else None

@@ -66,7 +66,7 @@ class SerializedAnswer:
     format_key: str
     body: bytes
     truncated: bool = False
-    rows: int = 0
+    rows: int | None = 0  # rows or triples written; None when the writer did not count them
 
 
 class Engine(ABC):

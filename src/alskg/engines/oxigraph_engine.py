@@ -14,7 +14,7 @@ from rdflib.term import Node
 
 from ..errors import QuerySyntaxError
 from ..namespaces import DEFAULT_BASE
-from ..sparqltext import keywords
+from ..sparqltext import keywords, top_level_limit
 from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout, SerializedAnswer
 
 _LANG_STRING = str(RDF.langString)
@@ -92,8 +92,10 @@ class OxigraphEngine(Engine):
         """Answer in bytes written by Oxigraph's own serializers (see oxigraph_native)."""
         from .oxigraph_native import serialize_result
 
+        limit = top_level_limit(query)
         return serialize_result(self._execute(query, spec, bindings), format_key, max_rows,
-                                deadline, self.prefixes)
+                                deadline, self.prefixes,
+                                bounded=limit is not None and limit <= max_rows)
 
     def _run(self, query: str, spec: DatasetSpec, bindings: dict[str, Node], max_rows: int,
              deadline: float | None) -> QueryOutcome:

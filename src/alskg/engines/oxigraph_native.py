@@ -4,7 +4,9 @@ SELECT: pyoxigraph serializes a whole result and offers no way to cap it, so the
 first written as SPARQL TSV into a writer that counts rows (one line per row: TSV escapes tabs and
 newlines in terms) and checks the deadline on every buffer Rust hands it; past the cap it stops the
 writer, and the bytes are cut at the last whole row. TSV is then served as is, or re-read and
-re-written by Oxigraph as JSON, XML or CSV (both steps in Rust). CONSTRUCT / DESCRIBE: the triples
+re-written by Oxigraph as JSON, XML or CSV (both steps in Rust). A query whose own top-level LIMIT
+is within the cap cannot be truncated: it is written directly in the wanted format (the TSV pass
+costs about half again a direct JSON write). CONSTRUCT / DESCRIBE: the triples
 pass through a capped, deadline-checked iterator into `pyoxigraph.serialize`. ASK as CSV/TSV keeps
 the `_askResult` shape of formats.py (Oxigraph writes a bare `true`). In SPARQL XML and RDF/XML a
 carriage return is written as `&#13;` (Oxigraph writes it raw; XML readers turn it into a line
@@ -35,7 +37,7 @@ class _RowCapReached(Exception):
 
 
 class _CappedTsvWriter:
-    """A binary sink for Oxigraph's TSV writer: counts rows, enforces the cap and deadline."""
+    """A binary sink for Oxigraph's writers: counts TSV rows, enforces the cap and deadline."""
 
     def __init__(self, max_rows: int, deadline: float | None) -> None:
         self.max_lines = max_rows + 1  # the header line, then one line per row
@@ -73,8 +75,13 @@ class _CappedTsvWriter:
 
 
 def serialize_result(result: Any, format_key: str | None, max_rows: int,
-                     deadline: float | None, prefixes: dict[str, str]) -> SerializedAnswer:
-    """Write a pyoxigraph query result in the wanted format (the form's default if None)."""
+                     deadline: float | None, prefixes: dict[str, str], *,
+                     bounded: bool = False) -> SerializedAnswer:
+    """Write a pyoxigraph query result in the wanted format (the form's default if None).
+
+    `bounded`: the query's own LIMIT is within the row cap, so solutions are written directly in
+    the wanted format (no TSV pass; the rows are then not counted).
+    """
     form = ("ASK" if isinstance(result, ox.QueryBoolean)
             else "SELECT" if isinstance(result, ox.QuerySolutions) else "CONSTRUCT")
     fmt = (formats.by_name(format_key, form) if format_key else None) or formats.offered(form)[0]
@@ -85,6 +92,8 @@ def serialize_result(result: Any, format_key: str | None, max_rows: int,
             body = formats.serialize(QueryOutcome("ASK", boolean=bool(result)), fmt, prefixes)
         return SerializedAnswer(form, fmt.key, body)
     if form == "SELECT":
+        if bounded:
+            return _bounded_solutions(result, fmt.key, deadline)
         return _solutions(result, fmt.key, max_rows, deadline)
     return _triples(result, fmt.key, max_rows, deadline, prefixes)
 
@@ -112,6 +121,21 @@ def _solutions(result: Any, key: str, max_rows: int, deadline: float | None) -> 
     if writer.capped and key == "json":
         body = formats.flag_truncated_json(body)
     return SerializedAnswer("SELECT", key, body, writer.capped, rows)
+
+
+def _bounded_solutions(result: Any, key: str, deadline: float | None) -> SerializedAnswer:
+    """Write solutions that cannot pass the cap straight in the wanted format (deadline kept)."""
+    writer = _CappedTsvWriter(2**62, deadline)  # never capped: only the deadline is checked
+    try:
+        result.serialize(output=writer, format=RESULTS_FORMATS[key])
+    except (QueryTimeout, OSError, ValueError):
+        if writer.timed_out:
+            raise QueryTimeout("query exceeded its time limit") from None
+        raise
+    body = writer.body()
+    if key == "xml":
+        body = body.replace(b"\r", b"&#13;")
+    return SerializedAnswer("SELECT", key, body, False, None)
 
 
 def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
