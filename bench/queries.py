@@ -26,6 +26,21 @@ GROUP BY ?type ORDER BY DESC(?n)"""),
 WHERE { ?drug als:treats ?d ; rdfs:label ?l }"""),
 ]
 
+# Large answers (>= 1,000 rows or triples), with the media type asked: (key, form, text, accept).
+# The two-hop join pairs every statement with the statements about its object (all rows fit
+# alskg's default 10,000-row cap, so every server sends the same rows).
+TWO_HOP_ALL = "SELECT ?s ?p ?o ?q ?x WHERE { ?s ?p ?o . ?o ?q ?x }"
+LARGE_QUERIES: list[tuple[str, str, str, str]] = [
+    ("join-2hop-1000 json", "SELECT", TWO_HOP_ALL + " LIMIT 1000",
+     "application/sparql-results+json"),
+    ("join-2hop-1000 csv", "SELECT", TWO_HOP_ALL + " LIMIT 1000", "text/csv"),
+    ("join-2hop-all json", "SELECT", TWO_HOP_ALL, "application/sparql-results+json"),
+    ("join-2hop-all csv", "SELECT", TWO_HOP_ALL, "text/csv"),
+    ("construct-all turtle", "CONSTRUCT", "CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle"),
+    ("construct-all ntriples", "CONSTRUCT", "CONSTRUCT WHERE { ?s ?p ?o }",
+     "application/n-triples"),
+]
+
 # Named queries (queries/*.rq) sent as text to every server: "researcher queries".
 NAMED_FOR_HTTP = ("approved-drugs", "studies-by-group")
 

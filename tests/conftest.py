@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -82,15 +83,16 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A real `alskg serve` (gunicorn) process on 127.0.0.1."""
+    """A real `alskg serve` (granian unless --server says otherwise) process on 127.0.0.1."""
 
-    def __init__(self, build_root: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, build_root: Path, *args: str, env: dict[str, str] | None = None,
+                 stdout: Any = subprocess.DEVNULL) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "alskg", "serve", "--build-dir", str(build_root),
                    "--port", str(self.port), *args]
         self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            command, stdout=stdout, stderr=subprocess.PIPE,
             env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -121,7 +123,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(build_root: Path) -> Iterator[LiveServer]:
-    """A real gunicorn server over the session build (oxigraph engine, 2 query workers)."""
+    """A real granian server over the session build (oxigraph engine, 2 query workers)."""
     server = LiveServer(build_root, "--timeout", "3")
     yield server
     server.stop()

@@ -246,3 +246,32 @@ def test_query_table_with_predeclared_prefixes(build_root: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0].strip() == "d"
     assert "intervention:riluzole" in [line.strip() for line in lines]
+
+
+@pytest.mark.parametrize("case", ["malformed-curie", "hp-label-mismatch"])
+def test_registry_cache_gives_the_same_verdicts(sources_copy: tuple[Path, Path], tmp_path: Path,
+                                                case: str) -> None:
+    from alskg.registry_cache import CACHE_FILE
+    from alskg.sources import load_sources
+    from alskg.validate import validate_sources
+
+    ontology, data = sources_copy
+    body, node = BAD_CASES[case]
+    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + body)
+    cold = validate_sources(load_sources(ontology, data), cache_dir=tmp_path / "root")
+    cache = json.loads((tmp_path / "root" / CACHE_FILE).read_text())
+    assert cache["hpo_labels"] and cache["patterns"]
+    warm = validate_sources(load_sources(ontology, data), cache_dir=tmp_path / "root")
+    assert warm == cold
+    assert any(p.node.endswith(node) for p in warm)
+
+
+def test_registry_cache_from_other_library_versions_is_ignored(tmp_path: Path) -> None:
+    from alskg.registry_cache import CACHE_FILE, Registries
+
+    poisoned = {"versions": {"bioregistry": "0", "hpo3": "0"},
+                "patterns": {"HP": ["hp", "^x$"]}, "hpo_labels": {"HP:0002015": "wrong"}}
+    (tmp_path / CACHE_FILE).write_text(json.dumps(poisoned))
+    registries = Registries(tmp_path / CACHE_FILE)
+    assert registries.curie_is_well_formed("HP:0002015")
+    assert registries.hpo_label("HP:0002015") == "Dysphagia"

@@ -1,8 +1,8 @@
 """Faults: killed workers, interrupted builds, corrupt or missing builds, a full disk.
 
-* a query worker (a child of the gunicorn worker) killed mid-request: that request gets 503 at
+* a query worker (a child of the server worker) killed mid-request: that request gets 503 at
   once, the pool replaces the worker and the server keeps answering;
-* a gunicorn worker killed mid-request: the master starts another and the server keeps
+* a server (granian) worker killed mid-request: the main process starts another and the server keeps
   answering; the killed worker's query processes do not outlive it;
 * a build interrupted midway (a BuildWriter's temporary folder left behind, an exception or an
   interrupt during `build`): the previous build is still the one served and `current` is
@@ -113,14 +113,14 @@ def alive(pid: int) -> bool:
     return process_state(pid) not in ("", "Z", "X")
 
 
-def gunicorn_workers(server: LiveServer) -> list[int]:
-    """The gunicorn worker processes (children of the master that are not helpers)."""
+def server_workers(server: LiveServer) -> list[int]:
+    """The HTTP server worker processes (children of the master that are not helpers)."""
     return [p for p in children(server.process.pid) if "multiprocessing" not in cmdline(p)]
 
 
-def query_workers(gunicorn_worker: int) -> list[int]:
-    """The killable query processes of one gunicorn worker."""
-    return [p for p in children(gunicorn_worker)
+def query_workers(server_worker: int) -> list[int]:
+    """The killable query processes of one server worker."""
+    return [p for p in children(server_worker)
             if "multiprocessing.spawn" in cmdline(p) and "resource_tracker" not in cmdline(p)]
 
 
@@ -162,7 +162,7 @@ def test_query_worker_killed_mid_request(build_root: Path) -> None:
     server = LiveServer(build_root, "--timeout", "20", "--query-workers", "1")
     try:
         ready(server)
-        (worker,) = gunicorn_workers(server)
+        (worker,) = server_workers(server)
         (victim,) = query_workers(worker)
         result: dict[str, tuple[int, bytes, float]] = {}
         thread = threading.Thread(target=lambda: result.setdefault(
@@ -186,12 +186,12 @@ def test_query_worker_killed_mid_request(build_root: Path) -> None:
 
 
 @pytest.mark.slow
-def test_gunicorn_worker_killed_mid_request(build_root: Path, request: pytest.FixtureRequest
+def test_server_worker_killed_mid_request(build_root: Path, request: pytest.FixtureRequest
                                             ) -> None:
     server = LiveServer(build_root, "--timeout", "30", "--query-workers", "2")
     try:
         ready(server)
-        (worker,) = gunicorn_workers(server)
+        (worker,) = server_workers(server)
         orphans = query_workers(worker)
         assert len(orphans) == 2
         result: dict[str, tuple[int, bytes, float]] = {}
@@ -203,17 +203,17 @@ def test_gunicorn_worker_killed_mid_request(build_root: Path, request: pytest.Fi
         thread.join(40)
         assert result["slow"][0] in (0, 502, 503), result["slow"]   # the connection broke
         # the master starts a new worker and the server answers again
-        assert wait_for(lambda: gunicorn_workers(server) not in ([], [worker]), 30)
+        assert wait_for(lambda: server_workers(server) not in ([], [worker]), 30)
         ready(server, 60)
         assert health_hash(server)
         # the killed worker's query processes must not outlive it: the idle one reads EOF on
         # its pipe; the busy one would otherwise run its unbounded query to the end
         idle_gone = wait_for(lambda: sum(alive(p) for p in orphans) <= 1, 10)
-        assert idle_gone, "an idle query process outlived its gunicorn worker"
+        assert idle_gone, "an idle query process outlived its server worker"
         all_gone = wait_for(lambda: not any(alive(p) for p in orphans), 10)
         if not all_gone:
             request.applymarker(pytest.mark.xfail(strict=True, reason=(
-                "a query process busy with a long query outlives its killed gunicorn worker "
+                "a query process busy with a long query outlives its killed server worker "
                 "(no deadline without its parent): bug reported, executor._worker_main should "
                 "die with its parent (PR_SET_PDEATHSIG or a parent watchdog)")))
         for pid in orphans:   # clean up what the bug leaves behind

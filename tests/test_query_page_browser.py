@@ -592,7 +592,7 @@ def test_page_contacts_only_loopback(page: Page) -> None:
 
 
 # --------------------------------------------------------------------------
-# The real application: `alskg serve` (gunicorn) over the session build
+# The real application: `alskg serve` (granian) over the session build
 
 
 def test_real_server_page_runs_a_query_and_shows_the_row(browser: Browser,

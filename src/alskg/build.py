@@ -32,7 +32,7 @@ class BuildOptions:
     data_dir: Path | None = None
     validate: bool = True
     reason: bool = True
-    reasoner: str = "owlrl"
+    reasoner: str = "rules"
 
 
 @dataclass
@@ -68,7 +68,7 @@ def assemble(options: BuildOptions) -> AssembledDataset:
     """Parse, validate and reason; return the named graphs (nothing is written)."""
     sources = load_sources(options.ontology_dir, options.data_dir)
     if options.validate:
-        problems = validate_sources(sources)
+        problems = validate_sources(sources, cache_dir=options.root)
         if problems:
             raise ValidationFailed([str(p) for p in problems])
     graphs: dict[str, Graph] = {"ontology": sources.ontology, "asserted": sources.asserted}

@@ -19,7 +19,14 @@ from typing import Any
 from rdflib.term import Node
 
 from . import formats
-from .engines.base import DatasetSpec, Engine, QueryTimeout, UnsafeQuery, open_engine
+from .engines.base import (
+    DatasetSpec,
+    Engine,
+    QueryTimeout,
+    SerializedAnswer,
+    UnsafeQuery,
+    open_engine,
+)
 from .errors import AlskgError, QuerySyntaxError
 from .namespaces import DEFAULT_BASE
 
@@ -61,7 +68,7 @@ class QueryResponse:
     body: bytes
     form: str | None = None
     truncated: bool = False
-    rows: int = 0
+    rows: int | None = 0  # None: a native writer sent the answer without counting its rows
     timed_out: bool = False
 
 
@@ -79,6 +86,11 @@ def timeout_response(seconds: float) -> QueryResponse:
 def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
     """Run a request on an engine and serialize the answer; errors become status responses."""
     try:
+        native = engine.run_serialized(request.query, request.spec,
+                                       bindings=dict(request.bindings), max_rows=request.max_rows,
+                                       timeout=request.timeout, format_key=request.format_key)
+        if native is not None:
+            return _native_response(native)
         outcome = engine.run(request.query, request.spec, bindings=dict(request.bindings),
                              max_rows=request.max_rows, timeout=request.timeout)
     except QuerySyntaxError as exc:
@@ -99,6 +111,14 @@ def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
     charset = "" if fmt.key == "rdfxml" else "; charset=utf-8"
     return QueryResponse(200, fmt.media_type + charset, body, outcome.form, outcome.truncated,
                          count)
+
+
+def _native_response(answer: SerializedAnswer) -> QueryResponse:
+    fmt = formats.by_name(answer.format_key, answer.form)
+    assert fmt is not None
+    charset = "" if fmt.key == "rdfxml" else "; charset=utf-8"
+    return QueryResponse(200, fmt.media_type + charset, answer.body, answer.form,
+                         answer.truncated, answer.rows)
 
 
 class InlineExecutor:

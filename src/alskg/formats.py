@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.plugins.serializers.nt import _quoteLiteral
@@ -37,14 +37,24 @@ GRAPH_FORMATS = (
     Format("jsonld", "application/ld+json", "json-ld", "jsonld"),
     Format("rdfxml", "application/rdf+xml", "xml", "rdf"),
 )
-# Other names clients use for the same formats (media types and `format=` spellings).
+# Other names clients use for the same formats (media types and `format=` spellings), from
+# SPARQLWrapper (Wrapper.py: its format names and Accept lists), rdflib's SPARQLStore
+# (util.FORMAT_MIMETYPE_MAP) and YASGUI (Accept headers only). "json" and "xml" name the results
+# format for SELECT/ASK and JSON-LD / RDF/XML for CONSTRUCT/DESCRIBE (as SPARQLWrapper means them).
 ALIASES = {
     "application/json": "json", "application/sparql-results+xml": "xml",
     "application/xml": "xml", "text/xml": "xml", "srj": "json", "srx": "xml",
+    "text/javascript": "json", "application/javascript": "json",
+    "sparql-results+json": "json", "sparql-results+xml": "xml",
     "text/plain": "nt", "ttl": "turtle", "text/n3": "turtle", "n3": "turtle",
-    "application/x-turtle": "turtle", "nq": "nquads", "ntriples": "nt", "n-triples": "nt",
-    "json-ld": "jsonld", "xml-rdf": "rdfxml", "rdf": "rdfxml", "owl": "rdfxml",
+    "application/x-turtle": "turtle", "application/turtle": "turtle", "text/rdf+n3": "turtle",
+    "application/n3": "turtle", "nq": "nquads", "ntriples": "nt", "n-triples": "nt",
+    "nt11": "nt", "n-quads": "nquads", "json-ld": "jsonld", "application/x-json+ld": "jsonld",
+    "xml-rdf": "rdfxml", "rdf": "rdfxml", "owl": "rdfxml", "rdf+xml": "rdfxml",
+    "rdf/xml": "rdfxml",
 }
+# Names that mean one format for solutions and another for graphs.
+_GRAPH_READING = {"xml": "rdfxml", "json": "jsonld"}
 _BY_KEY = {f.key: f for f in SOLUTION_FORMATS + GRAPH_FORMATS}
 
 
@@ -55,16 +65,14 @@ def offered(form: str) -> tuple[Format, ...]:
 
 def by_name(name: str, form: str) -> Format | None:
     """Resolve a `format=` value or media type to a format valid for the query form."""
-    name = name.strip().lower()
+    name = name.split(";")[0].strip().lower()
     choices = offered(form)
     for fmt in choices:
         if name in (fmt.key, fmt.media_type, fmt.suffix):
             return fmt
-    alias = ALIASES.get(name)
-    if alias is None:
-        return None
-    if alias == "xml" and form not in ("SELECT", "ASK"):
-        alias = "rdfxml"
+    alias = ALIASES.get(name, name)
+    if form not in ("SELECT", "ASK"):
+        alias = _GRAPH_READING.get(alias, alias)
     if alias in ("nt", "turtle") and form in ("SELECT", "ASK"):
         return None
     resolved = _BY_KEY.get(alias)
@@ -73,9 +81,14 @@ def by_name(name: str, form: str) -> Format | None:
 
 def media_types(form: str) -> list[str]:
     """Return every media type accepted for a form (canonical ones first, then aliases)."""
+    return list(_media_types("SELECT" if form in ("SELECT", "ASK") else "CONSTRUCT"))
+
+
+@lru_cache(maxsize=4)
+def _media_types(form: str) -> tuple[str, ...]:
     canonical = [f.media_type for f in offered(form)]
     extra = [m for m in ALIASES if "/" in m and by_name(m, form) and m not in canonical]
-    return canonical + extra
+    return tuple(canonical + extra)
 
 
 def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str]) -> bytes:
@@ -83,11 +96,15 @@ def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str]) -> b
     if outcome.form in ("SELECT", "ASK"):
         body = _serialize_solutions(outcome, fmt)
         if outcome.truncated and fmt.key == "json":
-            document = json.loads(body)
-            document["truncated"] = True
-            body = json.dumps(document).encode("utf-8")
+            body = flag_truncated_json(body)
         return body
     return serialize_graph(outcome.triples, fmt, prefixes)
+
+
+def flag_truncated_json(body: bytes) -> bytes:
+    """Add `"truncated": true` to a SPARQL JSON document (first member; no re-parse)."""
+    start = body.index(b"{")
+    return body[:start + 1] + b'"truncated":true,' + body[start + 1:]
 
 
 def serialize_graph(triples: list[tuple[Node, Node, Node]] | Graph, fmt: Format,

@@ -45,3 +45,28 @@ def mark_worker_dead(pid: int) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid)
+
+
+def sweep_dead_workers() -> None:
+    """Mark every worker whose process is gone (for servers without an exit hook, like granian).
+
+    prometheus-client names its files `<kind>_<pid>.db`; a pid that no longer runs is a dead
+    worker whose live gauges must stop counting."""
+    folder = os.environ.get(ENV)
+    if not folder:
+        return
+    pids = {int(name.rsplit("_", 1)[-1][:-3]) for name in os.listdir(folder)
+            if name.endswith(".db") and name.rsplit("_", 1)[-1][:-3].isdigit()}
+    for pid in pids:
+        if not _alive(pid):
+            mark_worker_dead(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

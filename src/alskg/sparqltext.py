@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Strings (long and short), IRIs and comments are blanked before looking for keywords, so a
 # keyword inside a literal, an IRI or a comment is never mistaken for one.
@@ -27,12 +28,17 @@ def masked(text: str) -> str:
 
 def keywords(text: str) -> list[str]:
     """Return the bare words of the query (upper-cased), outside strings, IRIs and comments."""
-    return [m.group(1).upper() for m in _WORD.finditer(masked(text))]
+    return list(_keywords(text))
+
+
+@lru_cache(maxsize=64)  # one request asks several questions of the same text
+def _keywords(text: str) -> tuple[str, ...]:
+    return tuple(m.group(1).upper() for m in _WORD.finditer(masked(text)))
 
 
 def query_form(text: str) -> str | None:
     """Return SELECT, ASK, CONSTRUCT or DESCRIBE (the first form keyword), else None."""
-    for word in keywords(text):
+    for word in _keywords(text):
         if word in QUERY_FORMS:
             return word
         if word in UPDATE_WORDS:
@@ -42,7 +48,7 @@ def query_form(text: str) -> str | None:
 
 def looks_like_update(text: str) -> bool:
     """Return True when the first operative keyword is an update operation."""
-    for word in keywords(text):
+    for word in _keywords(text):
         if word in ("PREFIX", "BASE"):
             continue
         return word in UPDATE_WORDS
@@ -73,6 +79,7 @@ def may_use_service(text: str) -> bool:
 
 
 _UNARY_RUN = re.compile(r"(?:[!+\-]\s*){2,}")
+_BRACKETS = re.compile(r"[{}()\[\]]")
 
 
 def nesting_depth(text: str) -> int:
@@ -82,11 +89,11 @@ def nesting_depth(text: str) -> int:
     counts too): deep recursion crashes some SPARQL parsers.
     """
     depth = deepest = 0
-    for char in text:
+    for char in _BRACKETS.findall(text):
         if char in "{([":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "})]":
+        else:
             depth = max(0, depth - 1)
     unary = max((len(m.group(0).replace(" ", "")) for m in _UNARY_RUN.finditer(text)),
                 default=0)
@@ -120,3 +127,17 @@ def _contains_service(node: object, depth: int = 0) -> bool:
     if isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
         return any(_contains_service(v, depth + 1) for v in node)  # type: ignore[attr-defined]
     return False
+
+
+_LIMIT = re.compile(r"(?i)\bLIMIT\s+(\d+)")
+
+
+def top_level_limit(text: str) -> int | None:
+    """Return the outermost query's LIMIT (the one after the last closing brace), else None.
+
+    Subqueries sit inside braces, so a LIMIT after the last `}` belongs to the query itself; a
+    trailing VALUES block hides it (None: the caller must not rely on a bound it cannot see).
+    """
+    plain = masked(text)
+    match = _LIMIT.search(plain, plain.rfind("}") + 1)
+    return int(match.group(1)) if match else None

@@ -17,6 +17,7 @@ from rdflib.term import Node
 
 from . import resources
 from .namespaces import ALS, DEFAULT_BASE, SH
+from .registry_cache import CACHE_FILE, Registries
 from .sources import Sources
 
 OBO_PURL = re.compile(r"^http://purl\.obolibrary\.org/obo/([A-Za-z]+)_([^/#]+)$")
@@ -33,9 +34,6 @@ EXTERNAL_FORMS: tuple[tuple[str, str], ...] = (
 DATE_TYPES = (XSD.date, XSD.gYearMonth, XSD.gYear, XSD.dateTime)
 MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
                       SKOS.relatedMatch)
-REGISTRY_PREFIX = {"DOI": "doi", "PMID": "pubmed", "DRUGBANK": "drugbank", "MESH": "mesh",
-                   "ORPHA": "orphanet", "OMIM": "omim", "NCIT": "ncit",
-                   "NCT": "clinicaltrials"}
 
 
 @dataclass(frozen=True, order=True)
@@ -81,14 +79,7 @@ def iri_to_curie(iri: str) -> str | None:
 
 def curie_is_well_formed(curie: str) -> bool:
     """Check a CURIE's local part against its registry pattern (bioregistry, offline)."""
-    import bioregistry
-
-    prefix, _, local = curie.partition(":")
-    key = REGISTRY_PREFIX.get(prefix) or bioregistry.normalize_prefix(prefix)
-    if key is None:
-        return False
-    pattern = bioregistry.get_pattern(key)
-    return bool(pattern is None or re.match(pattern, local))
+    return Registries().curie_is_well_formed(curie)
 
 
 class HpoLabels:
@@ -135,10 +126,12 @@ def shacl_problems(sources: Sources) -> list[Problem]:
 
 
 def identifier_problems(sources: Sources, table_path: Path | None = None,
-                        hpo: HpoLabels | None = None) -> list[Problem]:
+                        hpo: HpoLabels | None = None,
+                        registries: Registries | None = None) -> list[Problem]:
     """Check every external identifier: well-formed, verified, and HPO labels matching."""
     table = verified_ids(table_path or resources.ontology_dir() / "identifiers.tsv")
-    hpo = hpo or HpoLabels()
+    registries = registries or Registries()
+    hpo_label = hpo.label if hpo is not None else registries.hpo_label
     problems: list[Problem] = []
     graph = sources.ontology + sources.asserted
     for subject, predicate, obj in graph:
@@ -149,12 +142,12 @@ def identifier_problems(sources: Sources, table_path: Path | None = None,
             continue
         where = _file_of(sources, subject)
         node = _short(subject)
-        if not curie_is_well_formed(curie):
+        if not registries.curie_is_well_formed(curie):
             problems.append(Problem(where, node, "curie-pattern",
                                     f"{curie} does not match its registry's identifier pattern"))
             continue
         if curie.startswith("HP:"):
-            label = hpo.label(curie)
+            label = hpo_label(curie)
             if label is None:
                 problems.append(Problem(where, node, "hpo-exists", f"{curie} is not an HPO term"))
             elif predicate == SKOS.exactMatch and not _has_label(graph, subject, label):
@@ -227,10 +220,16 @@ def label_problems(sources: Sources) -> list[Problem]:
     return problems
 
 
-def validate_sources(sources: Sources) -> list[Problem]:
-    """Run every check and return the problems found, sorted by file and node."""
-    problems = (shacl_problems(sources) + identifier_problems(sources) + label_problems(sources)
-                + date_problems(sources))
+def validate_sources(sources: Sources, cache_dir: Path | None = None) -> list[Problem]:
+    """Run every check and return the problems found, sorted by file and node.
+
+    `cache_dir` (the build root) keeps the registry answers for the identifiers checked, so a
+    later run loads bioregistry or HPO only for identifiers it has not seen (registry_cache).
+    """
+    registries = Registries(cache_dir / CACHE_FILE if cache_dir is not None else None)
+    problems = (shacl_problems(sources) + identifier_problems(sources, registries=registries)
+                + label_problems(sources) + date_problems(sources))
+    registries.save()
     return sorted(set(problems))
 
 

@@ -58,6 +58,17 @@ class QueryOutcome:
     truncated: bool = False
 
 
+@dataclass(frozen=True)
+class SerializedAnswer:
+    """An answer already written by the engine's own serializer: bytes, never term lists."""
+
+    form: str
+    format_key: str
+    body: bytes
+    truncated: bool = False
+    rows: int | None = 0  # rows or triples written; None when the writer did not count them
+
+
 class Engine(ABC):
     """A query engine over a built dataset: read-only, never fetching what a query names."""
 
@@ -72,13 +83,7 @@ class Engine(ABC):
             bindings: dict[str, Node] | None = None, max_rows: int = 10_000,
             timeout: float | None = None) -> QueryOutcome:
         """Check the query is safe, then run it with a deadline and a row cap."""
-        if nesting_depth(query) > MAX_NESTING:
-            raise QuerySyntaxError(f"the query nests groups deeper than {MAX_NESTING} levels")
-        if looks_like_update(query):
-            raise UnsafeQuery("SPARQL Update is not allowed: this endpoint is read-only")
-        if self._uses_service(query):
-            raise UnsafeQuery("SERVICE (federated query) is disabled on this endpoint")
-        deadline = time.monotonic() + timeout if timeout else None
+        deadline = self._check(query, timeout)
         try:
             return self._run(query, spec or DatasetSpec(), bindings or {}, max_rows, deadline)
         except QuerySyntaxError:
@@ -86,6 +91,41 @@ class Engine(ABC):
                 raise UnsafeQuery(
                     "SPARQL Update is not allowed: this endpoint is read-only") from None
             raise
+
+    def run_serialized(self, query: str, spec: DatasetSpec | None = None, *,
+                       bindings: dict[str, Node] | None = None, max_rows: int = 10_000,
+                       timeout: float | None = None,
+                       format_key: str | None = None) -> SerializedAnswer | None:
+        """Like run(), but answer in bytes from the engine's own writers; None if it has none."""
+        if not self.native_answers:
+            return None
+        deadline = self._check(query, timeout)
+        try:
+            return self._run_serialized(query, spec or DatasetSpec(), bindings or {}, max_rows,
+                                        deadline, format_key)
+        except QuerySyntaxError:
+            if _parses_as_update(query):
+                raise UnsafeQuery(
+                    "SPARQL Update is not allowed: this endpoint is read-only") from None
+            raise
+
+    native_answers = False
+
+    def _run_serialized(self, query: str, spec: DatasetSpec, bindings: dict[str, Node],
+                        max_rows: int, deadline: float | None,
+                        format_key: str | None) -> SerializedAnswer | None:
+        """Run and serialize a checked query natively (engines with native writers override)."""
+        return None
+
+    def _check(self, query: str, timeout: float | None) -> float | None:
+        """Refuse deep nesting, updates and SERVICE; return the deadline for the query."""
+        if nesting_depth(query) > MAX_NESTING:
+            raise QuerySyntaxError(f"the query nests groups deeper than {MAX_NESTING} levels")
+        if looks_like_update(query):
+            raise UnsafeQuery("SPARQL Update is not allowed: this endpoint is read-only")
+        if self._uses_service(query):
+            raise UnsafeQuery("SERVICE (federated query) is disabled on this endpoint")
+        return time.monotonic() + timeout if timeout else None
 
     def _uses_service(self, query: str) -> bool:
         cached = self._service_checks.get(query)

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from ..metrics_dir import sweep_dead_workers
 from ..sparqltext import query_form
 
 StartResponse = Callable[..., Any]
@@ -99,6 +100,7 @@ class Metrics:
         """Return the metrics of this process, or of every process, in the format Accept asks."""
         registry = self.registry
         if self.multiprocess_dir:
+            sweep_dead_workers()  # servers without an exit hook (granian) leave them behind
             registry = CollectorRegistry()
             MultiProcessCollector(registry, path=self.multiprocess_dir)
         encoder, content_type = choose_encoder(accept)

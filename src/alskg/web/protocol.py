@@ -17,6 +17,9 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 FALSE_WORDS = ("false", "0", "no", "off")
+# Parameters clients name the wanted format with: `format` (Virtuoso, rdflib-endpoint), `output`
+# (Joseki, Fuseki) and `results` (Rasqal); SPARQLWrapper sends all three, some values twice.
+FORMAT_PARAMS = ("format", "output", "results")
 
 
 class ProtocolError(Exception):
@@ -35,6 +38,7 @@ class SparqlCall:
     query: str | None
     spec: DatasetSpec
     format_param: str | None
+    format_values: tuple[str, ...] = ()
 
 
 def parse_call(request: Request, max_chars: int) -> SparqlCall:
@@ -46,8 +50,13 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
         if mime == FORM_TYPE:
             body = _decode(request.get_data(cache=True), request)
             params.update(MultiDict(parse_qsl(body, keep_blank_values=True)))
+            if "query" not in params and "update" not in params:
+                raise ProtocolError(400, "Missing 'query': a form POST carries query=<SPARQL> "
+                                    "in its body")
         elif mime == QUERY_TYPE:
             query = _decode(request.get_data(cache=True), request)
+            if not query.strip():
+                raise ProtocolError(400, "Empty query: the POST body holds no SPARQL text")
             if "query" in params:
                 raise ProtocolError(400, "Give the query in the body or as ?query=, not both")
         elif mime == UPDATE_TYPE:
@@ -70,6 +79,8 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
         raise ProtocolError(403, "SPARQL Update is not allowed: this endpoint is read-only")
     if queries:
         query = queries[0]
+        if not query.strip():
+            raise ProtocolError(400, "Empty query: 'query' holds no SPARQL text")
     if query is not None and len(query) > max_chars:
         raise ProtocolError(413, f"Query too long: {len(query)} characters, the limit is "
                             f"{max_chars}")
@@ -83,14 +94,16 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
     inference = params.get("inference", "true").strip().lower() not in FALSE_WORDS
     spec = DatasetSpec(tuple(default) if default or named else None,
                        tuple(named) if default or named else None, inference)
-    return SparqlCall(query, spec, params.get("format"))
+    values = tuple(v for name in FORMAT_PARAMS for v in params.getlist(name) if v.strip())
+    return SparqlCall(query, spec, values[0] if values else None, values)
 
 
 def choose_format(call: SparqlCall, request: Request) -> formats.Format:
     """Pick the result format: `format=` first, else the Accept header (406 if none fits)."""
     form = query_form(call.query or "") or "SELECT"
     if call.format_param:
-        fmt = formats.by_name(call.format_param, form)
+        fmt = next((f for f in (formats.by_name(v, form) for v in call.format_values) if f),
+                   None)
         if fmt is None:
             names = ", ".join(f.key for f in formats.offered(form))
             raise ProtocolError(400, f"Unknown format {call.format_param!r} for a {form} "
