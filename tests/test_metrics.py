@@ -23,7 +23,7 @@ from pathlib import Path
 from conftest import LiveServer, make_app
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
-from test_faults import SLOW_COUNT, fetch, gunicorn_workers, query_workers, wait_for
+from test_faults import SLOW_COUNT, fetch, server_workers, query_workers, wait_for
 
 from alskg.metrics_dir import ENV, multiprocess_metrics
 
@@ -190,7 +190,7 @@ def keep_querying(server: LiveServer, stop: threading.Event, answered: list[int]
 def test_live_server_metrics_move_across_worker_processes(build_root: Path) -> None:
     server = LiveServer(build_root, "--workers", "2", "--timeout", "1", "--query-workers", "2")
     try:
-        wait_for(lambda: len(gunicorn_workers(server)) == 2, 30)
+        wait_for(lambda: len(server_workers(server)) == 2, 30)
         before = live_samples(server)
         stop, answered = threading.Event(), list[int]()
         load = threading.Thread(target=keep_querying, args=(server, stop, answered))
@@ -221,10 +221,10 @@ def test_live_server_metrics_move_across_worker_processes(build_root: Path) -> N
         assert all(total(s, "alskg_server_processes") == 2 for s in scrapes)
         # a killed server process: replaced, marked dead, its counts still in the sum
         counted = total(after, REQUESTS)
-        old = gunicorn_workers(server)
+        old = server_workers(server)
         os.kill(old[0], signal.SIGKILL)
-        assert wait_for(lambda: len(set(gunicorn_workers(server)) - set(old)) == 1, 30)
-        (new,) = set(gunicorn_workers(server)) - set(old)
+        assert wait_for(lambda: len(set(server_workers(server)) - set(old)) == 1, 30)
+        (new,) = set(server_workers(server)) - set(old)
         assert wait_for(lambda: query_workers(new), 60)   # its app is up (and counting)
         final = live_samples(server)
         assert total(final, "alskg_server_processes") == 2
