@@ -357,8 +357,8 @@ def synthetic_data(target: int, out_dir: Path) -> tuple[Path, int]:
 
 def reasoning_times(modes: tuple[str, ...]) -> dict[str, float]:
     """Time alskg.reasoning.reason on the ALS ontology and data in each mode."""
+    from alskg.curation.sources import load_sources
     from alskg.reasoning import reason
-    from alskg.sources import load_sources
 
     sources = load_sources()
     result = {}
@@ -373,8 +373,8 @@ def reasoning_synthetic(path: Path, modes: tuple[str, ...]) -> dict[str, Any]:
     """Time reasoning on a synthetic data file with the project ontology."""
     from rdflib import Graph
 
+    from alskg.curation.sources import load_sources
     from alskg.reasoning import reason
-    from alskg.sources import load_sources
 
     ontology = load_sources().ontology
     data = Graph().parse(path, format="nt")
@@ -400,7 +400,7 @@ def row_count(body: bytes, form: str) -> int:
 def http_section(build_root: Path, workdir: Path, duration: float, connections: int,
                  loader: Callable[..., Load]) -> dict[str, Any]:
     """Start each server in turn and load-test the same queries on it."""
-    from alskg.catalog import load_catalog
+    from alskg.query.catalog import load_catalog
 
     dataset = build_root / "current" / "dataset.nq"
     merged = workdir / "merged.nt"
@@ -756,7 +756,7 @@ def main() -> None:
                 path.rename(nt)
                 started = time.perf_counter()
                 done = subprocess.run(
-                    [PY, "-c", "from alskg.cli_scale import import_command; import_command()",
+                    [PY, "-c", "from alskg.cli.store import import_command; import_command()",
                      str(nt), "--store-path", str(workdir / f"store-{size}"),
                      "--without-build"], capture_output=True, text=True, timeout=3600,
                     check=False)

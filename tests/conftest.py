@@ -15,9 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from alskg.build import BuildOptions, build
-from alskg.buildstore import BuiltDataset
-from alskg.engines import Engine, open_engine
+from alskg.build.pipeline import BuildOptions, build
+from alskg.build.store import BuiltDataset
+from alskg.query.engines import Engine, open_engine
 from alskg.web import create_app
 
 
@@ -32,7 +32,7 @@ def build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built(build_root: Path) -> BuiltDataset:
     """The session's build, opened."""
-    from alskg.buildstore import open_build
+    from alskg.build.store import open_build
 
     return open_build(build_root)
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from alskg import resources
-from alskg.buildstore import open_build
+from alskg.build.store import open_build
 from alskg.cli import main
-from alskg.namespaces import graph_iri
+from alskg.curation import paths as resources
+from alskg.curation.namespaces import graph_iri
 
 CLAIM_PREFIXES = """
 @prefix als: <https://w3id.org/alskg/vocab#> .
@@ -100,7 +100,7 @@ def test_receipt_records_inputs_versions_counts_and_hash(build_root: Path) -> No
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
-    from alskg.build import BuildOptions, build
+    from alskg.build.pipeline import BuildOptions, build
 
     first = build(BuildOptions(root=tmp_path / "one"))
     second = build(BuildOptions(root=tmp_path / "two"))

@@ -39,8 +39,8 @@ from conftest import LiveServer, free_port
 from rdflib import Graph, Literal, URIRef
 from w3c import write_build
 
-from alskg import build as build_module
-from alskg.buildstore import DATASET_FILE, RECEIPT_FILE, BuildWriter, open_build
+from alskg.build import pipeline as build_module
+from alskg.build.store import DATASET_FILE, RECEIPT_FILE, BuildWriter, open_build
 from alskg.errors import BuildMissing
 
 A = "https://w3id.org/alskg/"
@@ -261,7 +261,7 @@ def test_writer_left_behind_keeps_the_previous_build(published: tuple[Path, Any]
 def test_build_error_midway_keeps_the_previous_build(published: tuple[Path, Any],
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      error: BaseException) -> None:
-    """`alskg.build.build` fails after writing the dataset: nothing is published or left."""
+    """`build.pipeline.build` fails after writing the dataset: nothing is published or left."""
     root, previous = published
     before = current_target(root)
     graph = Graph()
@@ -432,8 +432,8 @@ def test_serve_exits_naming_the_corrupt_file(published: tuple[Path, Any], name: 
 
 @pytest.fixture(scope="module")
 def export_module() -> Any:
-    """alskg.export (being written in parallel): skip when it is not there yet."""
-    return pytest.importorskip("alskg.export")
+    """alskg.publishing.dumps (being written in parallel): skip when it is not there yet."""
+    return pytest.importorskip("alskg.publishing.dumps")
 
 
 def test_full_disk_during_export_leaves_no_partial_file(built: Any, tmp_path: Path,

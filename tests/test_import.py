@@ -16,9 +16,10 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from alskg.buildstore import BuiltDataset
-from alskg.cli_scale import import_command
-from alskg.importer import (
+from alskg.build.store import BuiltDataset
+from alskg.cli.store import import_command
+from alskg.curation.namespaces import graph_iri
+from alskg.publishing.importer import (
     ImportFailed,
     Progress,
     current_version,
@@ -29,7 +30,6 @@ from alskg.importer import (
     read_info,
     versions_dir,
 )
-from alskg.namespaces import graph_iri
 
 EX = "http://example.org/"
 

@@ -10,9 +10,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 from rdflib.term import Node
 
-from alskg.buildstore import BuiltDataset
-from alskg.engines.base import DatasetSpec, Engine, open_engine
-from alskg.namespaces import DEFAULT_BASE, VOID, graph_iri
+from alskg.build.store import BuiltDataset
+from alskg.curation.namespaces import DEFAULT_BASE, VOID, graph_iri
+from alskg.query.engines.base import DatasetSpec, Engine, open_engine
 
 DATASET = URIRef(DEFAULT_BASE + "dataset")
 CONTENT = ("ontology", "asserted", "inferred", "explanations")

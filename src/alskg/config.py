@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .namespaces import DEFAULT_BASE
+from .curation.namespaces import DEFAULT_BASE
 
 DEFAULTS: dict[str, Any] = {
     "ALSKG_BUILD_ROOT": None,          # folder holding builds/ and current (default ./.alskg)

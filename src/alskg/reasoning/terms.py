@@ -9,7 +9,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from ..namespaces import ALS, DEFAULT_BASE, graph_iri
+from ..curation.namespaces import ALS, DEFAULT_BASE, graph_iri
 
 Triple = tuple[Node, Node, Node]
 

@@ -11,8 +11,8 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import settings
+from ..query.service import Service
 from .fastpath import CachedResponses
-from .service import Service
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,7 +24,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["alskg"] = service
     atexit.register(service.close)
 
-    from . import catalog_view, evidence_view, pages, resources_view, sparql_view
+    from . import evidence as evidence_view
+    from . import pages
+    from . import queries as catalog_view
+    from .linked_data import views as resources_view
+    from .sparql import view as sparql_view
 
     for module in (sparql_view, pages, catalog_view, evidence_view, resources_view):
         app.register_blueprint(module.blueprint)

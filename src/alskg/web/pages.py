@@ -12,11 +12,17 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, send_file
 
-from ..diagram import read_model, render_svg
-from ..evidence import EvidenceError, compute_matrix
-from ..export import CHECKSUM_FILE, DUMP_FILES, dump_file, ensure_downloads, read_checksums
-from ..namespaces import graph_iri
-from .resources_view import QueryFailed, graph_of, local_href, select, service
+from ..curation.namespaces import graph_iri
+from ..publishing.dumps import (
+    CHECKSUM_FILE,
+    DUMP_FILES,
+    dump_file,
+    ensure_downloads,
+    read_checksums,
+)
+from ..query.evidence import EvidenceError, compute_matrix
+from .diagram import read_model, render_svg
+from .linked_data.views import QueryFailed, graph_of, local_href, select, service
 
 blueprint = Blueprint("pages", __name__)
 

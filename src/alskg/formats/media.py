@@ -1,0 +1,148 @@
+"""Result formats: media types offered per query form, and serializers for each."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib.plugins.serializers.nt import _quoteLiteral
+from rdflib.query import Result
+from rdflib.term import Node
+
+from ..query.engines.base import QueryOutcome
+
+
+@dataclass(frozen=True)
+class Format:
+    """A serialization: its short name (the `format=` value), media type and rdflib plugin."""
+
+    key: str
+    media_type: str
+    plugin: str
+    suffix: str
+
+
+SOLUTION_FORMATS = (
+    Format("json", "application/sparql-results+json", "json", "json"),
+    Format("xml", "application/sparql-results+xml", "xml", "srx"),
+    Format("csv", "text/csv", "csv", "csv"),
+    Format("tsv", "text/tab-separated-values", "tsv", "tsv"),
+)
+GRAPH_FORMATS = (
+    Format("turtle", "text/turtle", "turtle", "ttl"),
+    Format("nt", "application/n-triples", "nt11", "nt"),
+    Format("nquads", "application/n-quads", "nquads", "nq"),
+    Format("trig", "application/trig", "trig", "trig"),
+    Format("jsonld", "application/ld+json", "json-ld", "jsonld"),
+    Format("rdfxml", "application/rdf+xml", "xml", "rdf"),
+)
+# Other names clients use for the same formats (media types and `format=` spellings).
+ALIASES = {
+    "application/json": "json", "application/sparql-results+xml": "xml",
+    "application/xml": "xml", "text/xml": "xml", "srj": "json", "srx": "xml",
+    "text/plain": "nt", "ttl": "turtle", "text/n3": "turtle", "n3": "turtle",
+    "application/x-turtle": "turtle", "nq": "nquads", "ntriples": "nt", "n-triples": "nt",
+    "json-ld": "jsonld", "xml-rdf": "rdfxml", "rdf": "rdfxml", "owl": "rdfxml",
+}
+_BY_KEY = {f.key: f for f in SOLUTION_FORMATS + GRAPH_FORMATS}
+
+
+def offered(form: str) -> tuple[Format, ...]:
+    """Return the formats offered for a query form, the default first."""
+    return SOLUTION_FORMATS if form in ("SELECT", "ASK") else GRAPH_FORMATS
+
+
+def by_name(name: str, form: str) -> Format | None:
+    """Resolve a `format=` value or media type to a format valid for the query form."""
+    name = name.strip().lower()
+    choices = offered(form)
+    for fmt in choices:
+        if name in (fmt.key, fmt.media_type, fmt.suffix):
+            return fmt
+    alias = ALIASES.get(name)
+    if alias is None:
+        return None
+    if alias == "xml" and form not in ("SELECT", "ASK"):
+        alias = "rdfxml"
+    if alias in ("nt", "turtle") and form in ("SELECT", "ASK"):
+        return None
+    resolved = _BY_KEY.get(alias)
+    return resolved if resolved in choices else None
+
+
+def media_types(form: str) -> list[str]:
+    """Return every media type accepted for a form (canonical ones first, then aliases)."""
+    canonical = [f.media_type for f in offered(form)]
+    extra = [m for m in ALIASES if "/" in m and by_name(m, form) and m not in canonical]
+    return canonical + extra
+
+
+def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str]) -> bytes:
+    """Serialize an engine outcome in the chosen format."""
+    if outcome.form in ("SELECT", "ASK"):
+        body = _serialize_solutions(outcome, fmt)
+        if outcome.truncated and fmt.key == "json":
+            document = json.loads(body)
+            document["truncated"] = True
+            body = json.dumps(document).encode("utf-8")
+        return body
+    return serialize_graph(outcome.triples, fmt, prefixes)
+
+
+def serialize_graph(triples: list[tuple[Node, Node, Node]] | Graph, fmt: Format,
+                    prefixes: dict[str, str]) -> bytes:
+    """Serialize triples in an RDF format, with the graph's prefixes bound."""
+    if fmt.key in ("nquads", "trig"):
+        holder: Graph = Dataset()
+        target = holder.default_graph  # type: ignore[attr-defined]
+    else:
+        holder = target = Graph()
+    for prefix, iri in prefixes.items():
+        holder.bind(prefix, iri, override=True, replace=True)
+    for triple in triples:
+        target.add(triple)
+    data = holder.serialize(format=fmt.plugin, encoding="utf-8")
+    return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+def _serialize_solutions(outcome: QueryOutcome, fmt: Format) -> bytes:
+    if fmt.key == "tsv":
+        return _tsv(outcome)
+    if outcome.form == "ASK" and fmt.key == "csv":
+        return f"_askResult\r\n{'true' if outcome.boolean else 'false'}\r\n".encode()
+    result = Result(outcome.form)
+    if outcome.form == "ASK":
+        result.askAnswer = bool(outcome.boolean)
+    else:
+        variables = [Variable(v) for v in outcome.variables]
+        result.vars = variables
+        result.bindings = [
+            {var: value for var, value in zip(variables, row, strict=True)  # type: ignore[misc]
+             if value is not None}
+            for row in outcome.rows
+        ]
+    data = result.serialize(format=fmt.plugin, encoding="utf-8")
+    assert data is not None
+    return data
+
+
+def tsv_term(term: Node | None) -> str:
+    """Render one term for SPARQL TSV results (Turtle syntax, tabs and newlines escaped)."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        return _quoteLiteral(term).replace("\t", "\\t")
+    return str(term)
+
+
+def _tsv(outcome: QueryOutcome) -> bytes:
+    if outcome.form == "ASK":
+        return f"?_askResult\n{'true' if outcome.boolean else 'false'}\n".encode()
+    lines = ["\t".join(f"?{v}" for v in outcome.variables)]
+    lines.extend("\t".join(tsv_term(t) for t in row) for row in outcome.rows)
+    return ("\n".join(lines) + "\n").encode("utf-8")

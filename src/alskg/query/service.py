@@ -1,0 +1,120 @@
+"""The server's long-lived state: the build, the query executor and the response cache."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..build.store import BuiltDataset, open_build
+from ..curation.namespaces import prefixes
+from .cache import ResponseCache
+from .catalog import NamedQuery, load_catalog
+from .engines.base import DatasetSpec
+from .executor import EngineConfig, InlineExecutor, QueryRequest, QueryResponse, WorkerPool
+
+
+class Executor(Protocol):
+    """Anything that runs a QueryRequest: the worker pool or the inline runner."""
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        """Run one request."""
+
+    def close(self) -> None:
+        """Release resources."""
+
+
+class Service:
+    """Everything one server process holds: settings, build, executor (lazy) and cache."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+        root = settings["ALSKG_BUILD_ROOT"]
+        self.build: BuiltDataset = open_build(Path(root) if root else None)
+        self.base: str = settings["ALSKG_BASE"]
+        self.prefixes = prefixes(self.base)
+        self.catalog: tuple[NamedQuery, ...] = load_catalog()  # immutable while serving
+        self.cache: ResponseCache[QueryResponse] = ResponseCache(
+            settings["ALSKG_CACHE_ENTRIES"], settings["ALSKG_CACHE_TOTAL_BYTES"] // 2)
+        self._executor: Executor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine_name(self) -> str:
+        """Return the configured engine name."""
+        return str(self.settings["ALSKG_ENGINE"])
+
+    def engine_config(self) -> EngineConfig:
+        """Return the configuration workers use to open the engine."""
+        options: dict[str, Any] = {}
+        if self.settings.get("ALSKG_STORE_PATH"):  # an on-disk store filled by `alskg import`
+            from ..publishing.importer import checked_store_version
+
+            version = checked_store_version(Path(self.settings["ALSKG_STORE_PATH"]), self.build)
+            return EngineConfig("oxigraph", self.build.dataset_file, self.base,
+                                {"store_path": str(version), "read_only": True})
+        if self.settings.get("ALSKG_STORE"):
+            options["store"] = self.settings["ALSKG_STORE"]
+            options["auth"] = self.settings.get("ALSKG_STORE_AUTH")
+        return EngineConfig(self.engine_name, self.build.dataset_file, self.base, options)
+
+    @property
+    def executor(self) -> Executor:
+        """Return the executor, starting it on first use (after the server has forked)."""
+        with self._lock:
+            if self._executor is None:
+                config = self.engine_config()
+                if self.settings["ALSKG_EXECUTOR"] == "inline" or config.name == "remote":
+                    self._executor = InlineExecutor(config)
+                else:
+                    self._executor = WorkerPool(config, self.settings["ALSKG_QUERY_WORKERS"])
+            return self._executor
+
+    def warm_up(self) -> None:
+        """Start the executor in the background so the first query does not wait for it."""
+        threading.Thread(target=lambda: self.executor, name="alskg-warm-up", daemon=True).start()
+
+    def etag(self, key: tuple[Any, ...]) -> str:
+        """Return a strong ETag for a response: the build's content hash and the request key."""
+        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:20]
+        return f"{self.build.content_hash[:20]}-{digest}"
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        """Answer a request from the cache, or run it and cache a successful answer."""
+        key = request_key(request)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        response = self.executor.run(request)
+        if response.status == 200 and len(response.body) <= \
+                self.settings["ALSKG_CACHE_ENTRY_BYTES"]:
+            self.cache.put(key, response)
+        return response
+
+    def query(self, text: str, *, spec: DatasetSpec | None = None,
+              bindings: dict[str, Any] | None = None, format_key: str = "json",
+              max_rows: int | None = None) -> QueryResponse:
+        """Run a query with the server's limits (used by pages, named queries and the API)."""
+        return self.run(self.request(text, spec=spec, bindings=bindings, format_key=format_key,
+                                     max_rows=max_rows))
+
+    def request(self, text: str, *, spec: DatasetSpec | None = None,
+                bindings: dict[str, Any] | None = None, format_key: str | None = "json",
+                max_rows: int | None = None) -> QueryRequest:
+        """Build a QueryRequest carrying this server's time and row limits."""
+        return QueryRequest(
+            text, spec or DatasetSpec(), tuple(sorted((bindings or {}).items())), format_key,
+            max_rows or self.settings["ALSKG_MAX_ROWS"], self.settings["ALSKG_QUERY_TIMEOUT"])
+
+    def close(self) -> None:
+        """Stop the executor's workers."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.close()
+                self._executor = None
+
+
+def request_key(request: QueryRequest) -> tuple[Any, ...]:
+    """Return the cache key of a request (everything that changes its answer)."""
+    return (request.query, request.spec, request.bindings, request.format_key, request.max_rows)
