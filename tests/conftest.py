@@ -39,7 +39,7 @@ def built(build_root: Path) -> BuiltDataset:
 
 def make_app(build_root: Path, **overrides: object) -> Flask:
     """Create an app over a build, answering queries inline (no worker processes)."""
-    config: dict[str, object] = {"ALSKG_BUILD_ROOT": str(build_root), "ALSKG_EXECUTOR": "inline",
+    config: dict[str, object] = {"ALSKG_BUILD_DIR": str(build_root), "ALSKG_EXECUTOR": "inline",
                                  "TESTING": True}
     config.update(overrides)
     return create_app(config)

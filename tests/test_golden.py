@@ -201,6 +201,9 @@ def test_golden_snapshot(client: FlaskClient, build_root: Path, built: BuiltData
                             + "\n", encoding="utf-8")
         return
     recorded = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    if os.environ.get("ALSKG_GOLDEN_DUMP"):
+        Path(os.environ["ALSKG_GOLDEN_DUMP"]).write_text(json.dumps(current, indent=1,
+                                                         sort_keys=True), encoding="utf-8")
     problems = []
     for section in ("http", "cli"):
         names = sorted(set(recorded[section]) | set(current[section]))

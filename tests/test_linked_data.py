@@ -16,7 +16,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from alskg.build.store import BuiltDataset
 from alskg.curation.namespaces import ALS, DEFAULT_BASE, graph_iri
-from alskg.publishing.dumps import context_document
+from alskg.formats.rdf import context_document
 
 ALS_IRI = URIRef(DEFAULT_BASE + "id/disease/als")
 MSC = URIRef(DEFAULT_BASE + "id/intervention/msc-therapy")

@@ -42,7 +42,7 @@ from alskg.curation.namespaces import graph_iri
 from alskg.errors import QuerySyntaxError
 from alskg.publishing.push import GraphLines, Publisher, PublishError, chunks
 from alskg.query.catalog import NamedQuery, load_catalog
-from alskg.query.engines.base import DatasetSpec, QueryTimeout, open_engine
+from alskg.query.engines import DatasetSpec, QueryTimeout, open_engine
 from alskg.query.engines.remote_engine import (
     EMPTY_GRAPH,
     RemoteEngine,

@@ -309,7 +309,7 @@ def _http_request(graph: Graph, node: Node) -> HttpRequest:
 
 def write_build(root: Path, lines: Iterable[str], label: str = "test",
                 version: str = "test") -> Any:
-    """Publish a build of N-Quads lines with `BuildWriter`; return the BuiltDataset.
+    """Commit a build of N-Quads lines with `BuildWriter`; return the BuiltDataset.
 
     The receipt carries what the server reads: content hash, dataset size and graph counts.
     """
@@ -329,7 +329,7 @@ def write_build(root: Path, lines: Iterable[str], label: str = "test",
                    "reasoning": {"mode": "none"}, "validated": False,
                    "created": datetime.now(UTC).isoformat(timespec="seconds")}
         writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
-        return writer.publish(label)
+        return writer.commit(label)
     except BaseException:
         writer.abandon()
         raise

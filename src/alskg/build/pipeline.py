@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -19,7 +21,14 @@ from ..curation.validate import validate_sources
 from ..errors import ValidationFailed
 from ..formats.nquads import content_hash, nquad_lines
 from . import meta
-from .store import DATASET_FILE, RECEIPT_FILE, BuildWriter, BuiltDataset, default_root
+from .store import (
+    DATASET_FILE,
+    RECEIPT_FILE,
+    BuildWriter,
+    BuiltDataset,
+    default_root,
+    open_build,
+)
 
 PACKAGES = ("rdflib", "owlrl", "pyshacl", "pyoxigraph", "flask")
 
@@ -92,7 +101,7 @@ def assemble(options: BuildOptions) -> AssembledDataset:
 
 
 def build(options: BuildOptions) -> BuiltDataset:
-    """Run a full build and publish it atomically; the previous build stays on any error."""
+    """Run a full build and commit it atomically; the previous build stays on any error."""
     started = time.perf_counter()
     assembled = assemble(options)
     lines = nquad_lines((graph_iri(name), graph) for name, graph in
@@ -117,7 +126,21 @@ def build(options: BuildOptions) -> BuiltDataset:
         }
         writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
         created = str(receipt["created"])
-        return writer.publish(f"{created.replace(':', '')[:17]}-{digest[:12]}")
+        return writer.commit(f"{created.replace(':', '')[:17]}-{digest[:12]}")
     except BaseException:
         writer.abandon()
         raise
+
+
+def ensure_build(root: Path | None = None,
+                 notify: Callable[[str], None] | None = None) -> BuiltDataset:
+    """Open the current build, building it first when there is none.
+
+    A build that exists but is corrupt is an error naming the file (BuildCorrupt), never
+    silently rebuilt."""
+    root = root or default_root()
+    if os.path.lexists(root / "current"):
+        return open_build(root)
+    if notify is not None:
+        notify(f"no build in {root}; building first…")
+    return build(BuildOptions(root=root))

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BuildMissing
+from ..errors import BuildCorrupt, BuildMissing
 
 DATASET_FILE = "dataset.nq"
 RECEIPT_FILE = "receipt.json"
 KEEP_BUILDS = 3
+PENDING_PREFIX = ".tmp-"
+STALE_PENDING_SECONDS = 6 * 3600  # a pending folder without a live owner older than this goes
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,8 @@ class BuiltDataset:
         return str(self.receipt["content_hash"])
 
     @property
-    def version(self) -> str:
-        """Return the dataset version recorded in the receipt."""
+    def package_version(self) -> str:
+        """Return the version of alskg that made the build (recorded in the receipt)."""
         return str(self.receipt.get("version", "unknown"))
 
 
@@ -50,25 +52,31 @@ def open_build(root: Path | None = None) -> BuiltDataset:
     """Open the current build, with a clear error naming the missing or corrupt file."""
     root = root or default_root()
     current = root / "current"
-    if not current.exists():
+    if not os.path.lexists(current):
         raise BuildMissing(f"{current}: no build found; run `alskg build` first")
-    folder = current.resolve()
+    if not current.exists():
+        raise BuildCorrupt(f"{current}: the link points nowhere; run `alskg build` again")
+    return open_folder(current.resolve())
+
+
+def open_folder(folder: Path) -> BuiltDataset:
+    """Open one build folder, checking its receipt and dataset (BuildCorrupt names the file)."""
     receipt_path = folder / RECEIPT_FILE
     dataset_path = folder / DATASET_FILE
     for needed in (receipt_path, dataset_path):
         if not needed.is_file():
-            raise BuildMissing(f"{needed}: missing from the build; run `alskg build` again")
+            raise BuildCorrupt(f"{needed}: missing from the build; run `alskg build` again")
     try:
         receipt = json.loads(receipt_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BuildMissing(f"{receipt_path}: corrupt build receipt ({exc})") from None
+        raise BuildCorrupt(f"{receipt_path}: corrupt build receipt ({exc})") from None
     if not isinstance(receipt, dict) or "content_hash" not in receipt:
-        raise BuildMissing(f"{receipt_path}: corrupt build receipt (no content_hash)")
+        raise BuildCorrupt(f"{receipt_path}: corrupt build receipt (no content_hash)")
     expected = receipt.get("dataset_bytes")
     if expected is not None and dataset_path.stat().st_size != expected:
-        raise BuildMissing(f"{dataset_path}: corrupt dataset (size differs from the receipt)")
+        raise BuildCorrupt(f"{dataset_path}: corrupt dataset (size differs from the receipt)")
     if file_sha256(dataset_path) != receipt["content_hash"]:
-        raise BuildMissing(f"{dataset_path}: corrupt dataset (SHA-256 differs from the receipt)")
+        raise BuildCorrupt(f"{dataset_path}: corrupt dataset (SHA-256 differs from the receipt)")
     return BuiltDataset(folder, receipt)
 
 
@@ -82,13 +90,17 @@ def file_sha256(path: Path) -> str:
 
 
 class BuildWriter:
-    """Write a build into a temporary folder, then publish it atomically as `current`."""
+    """Write a build into a pending folder, then commit it as `current` atomically.
+
+    Several builds may run at once (threads or processes) over one root: each writes its own
+    pending folder, named after its process, and removes only pending folders whose process is
+    gone (or that are older than STALE_PENDING_SECONDS), never a live build's."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.builds = root / "builds"
         self.builds.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.builds / f".tmp-{uuid.uuid4().hex}"
+        self.tmp = self.builds / f"{PENDING_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
         self.tmp.mkdir()
 
     def write_text(self, name: str, text: str) -> Path:
@@ -104,28 +116,62 @@ class BuildWriter:
             handle.writelines(lines)
         return path
 
-    def publish(self, label: str) -> BuiltDataset:
-        """Rename the pending build into place and swap the `current` link atomically."""
+    def commit(self, label: str) -> BuiltDataset:
+        """Rename the pending build into place and swap the `current` link atomically.
+
+        A finished build with the same label (same second, same content hash) is the same
+        build: it is kept and this one's pending folder dropped, so no reader loses its files."""
         final = self.builds / label
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(self.tmp, final)
+        try:
+            os.rename(self.tmp, final)
+        except OSError:
+            if not final.is_dir():
+                raise
+            shutil.rmtree(self.tmp, ignore_errors=True)
         link_tmp = self.root / f".current-{uuid.uuid4().hex}"
         os.symlink(os.path.relpath(final, self.root), link_tmp)
         os.replace(link_tmp, self.root / "current")
         self._prune(keep=final)
-        return open_build(self.root)
+        return open_folder(final)
 
     def abandon(self) -> None:
         """Remove the pending build (after an error); the current build stays."""
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _prune(self, keep: Path) -> None:
+        current = (self.root / "current").resolve()
         done = sorted((p for p in self.builds.iterdir() if p.is_dir() and not
-                       p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
+                       p.name.startswith(".")), key=_mtime, reverse=True)
         for old in done[KEEP_BUILDS:]:
-            if old != keep:
+            if old not in (keep, current):
                 shutil.rmtree(old, ignore_errors=True)
-        for stale in self.builds.glob(".tmp-*"):
-            if stale != self.tmp:
-                shutil.rmtree(stale, ignore_errors=True)
+        for pending in self.builds.glob(PENDING_PREFIX + "*"):
+            if pending != self.tmp and _abandoned(pending):
+                shutil.rmtree(pending, ignore_errors=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed meanwhile by another build's prune
+        return 0.0
+
+
+def _abandoned(pending: Path) -> bool:
+    """Tell whether a pending build folder has no live writer (its process is gone, or stale)."""
+    owner = pending.name[len(PENDING_PREFIX):].partition("-")[0]
+    if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+        return True
+    import time
+
+    return time.time() - _mtime(pending) > STALE_PENDING_SECONDS
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

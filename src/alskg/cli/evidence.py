@@ -1,4 +1,4 @@
-"""Extra `alskg` commands, registered by cli.py from `COMMANDS`: `alskg evidence`."""
+"""`alskg evidence`: the evidence matrix (interventions × aspects → status) in the terminal."""
 
 from __future__ import annotations
 
@@ -8,27 +8,27 @@ from pathlib import Path
 
 import click
 
+from .options import AlskgCommand, build_dir_option, ensure_build
 
-@click.command("evidence")
+
+@click.command("evidence", cls=AlskgCommand)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="An aligned table, or the same JSON as /evidence.json.")
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
               show_default=True)
 @click.option("--inference/--no-inference", default=True,
               help="Include statuses derived by reasoning (graph/inferred); default on.")
-@click.option("--build-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of builds (default: $ALSKG_BUILD_DIR or ./.alskg).")
+@build_dir_option
 def evidence_command(fmt: str, engine: str, inference: bool, build_dir: Path | None) -> None:
     """Print the evidence matrix: interventions × aspects → status (asserted vs inferred)."""
     from ..build.store import default_root
     from ..config import settings
     from ..query.evidence import EvidenceError, compute_matrix, render_text
     from ..query.service import Service
-    from . import ensure_build
 
     root = (build_dir or default_root()).resolve()
     ensure_build(root)
-    service = Service(settings({"ALSKG_BUILD_ROOT": str(root),
+    service = Service(settings({"ALSKG_BUILD_DIR": str(root),
                                 "ALSKG_EXECUTOR": "inline", "ALSKG_ENGINE": engine,
                                 "ALSKG_QUERY_TIMEOUT": 60.0}))
     try:

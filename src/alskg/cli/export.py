@@ -1,4 +1,4 @@
-"""`alskg export`: write the deterministic dumps of the current build (register via COMMANDS)."""
+"""`alskg export`: write the deterministic dumps of the current build, with SHA256SUMS."""
 
 from __future__ import annotations
 
@@ -7,20 +7,19 @@ from pathlib import Path
 import click
 
 from ..publishing.dumps import CHECKSUM_FILE, FORMAT_KEYS, Exported
+from .options import AlskgCommand, build_dir_option, ensure_build
 
 
-@click.command("export")
+@click.command("export", cls=AlskgCommand)
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_KEYS),
               help="Format to write (repeatable; default: all): ttl, nt (gzip), nq, trig, "
                    "jsonld, owl (ontology as .ttl and .owl), kgx (nodes/edges.tsv), sssom.")
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Folder to write into (created if missing).")
-@click.option("--build-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of builds (default: $ALSKG_BUILD_DIR or ./.alskg).")
+@build_dir_option
 def export_command(formats: tuple[str, ...], out: Path, build_dir: Path | None) -> None:
     """Write the dumps of the current build, byte-identical for the same build, with SHA256SUMS."""
     from ..publishing.dumps import export
-    from . import ensure_build
 
     built = ensure_build(build_dir)
 

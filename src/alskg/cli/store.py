@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from ..build.store import default_root
+from .options import AlskgCommand, build_dir_option, ensure_build
 
 
-@click.command("publish")
+@click.command("publish", cls=AlskgCommand)
 @click.option("--store", envvar="ALSKG_STORE", required=True,
               help="Query endpoint of the store: sparql+http://host:port/sparql "
                    "(default $ALSKG_STORE).")
@@ -27,8 +28,7 @@ from ..build.store import default_root
                    "default $ALSKG_STORE_AUTH).")
 @click.option("--timeout", type=float, default=300.0, show_default=True,
               help="Seconds allowed per request.")
-@click.option("--build-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of builds (default: $ALSKG_BUILD_DIR or ./.alskg).")
+@build_dir_option
 def publish_command(store: str, update_url: str | None, gsp_url: str | None, auth: str | None,
                     timeout: float, build_dir: Path | None) -> None:
     """Push each named graph of the current build into a SPARQL store, then verify counts.
@@ -37,8 +37,7 @@ def publish_command(store: str, update_url: str | None, gsp_url: str | None, aut
     Virtuoso: its /sparql accepts updates after GRANT SPARQL_UPDATE TO "SPARQL"; or use
     --update-url …/sparql-auth or --gsp-url …/sparql-graph-crud-auth with --auth dba:….
     """
-    from ..publishing.push import Publisher, PublishError
-    from . import ensure_build
+    from ..publishing.push import Publisher
 
     if update_url and gsp_url:
         raise click.UsageError("give --update-url or --gsp-url, not both")
@@ -50,11 +49,7 @@ def publish_command(store: str, update_url: str | None, gsp_url: str | None, aut
         raise click.UsageError(str(exc)) from None
     target = publisher.gsp_url or publisher.update_url
     click.echo(f"publishing build {built.content_hash[:12]} to {target} ({publisher.method})")
-    try:
-        report = publisher.publish(built.dataset_file, progress=click.echo)
-    except PublishError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    report = publisher.publish(built.dataset_file, progress=click.echo)
     for item in report.graphs:
         if not item.ok:
             click.echo(f"error: {item.graph}: the store holds {item.found} triples, the build "
@@ -66,7 +61,7 @@ def publish_command(store: str, update_url: str | None, gsp_url: str | None, aut
                f"{report.seconds:.2f} s; counts verified")
 
 
-@click.command("import")
+@click.command("import", cls=AlskgCommand)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--graph", default=None,
               help="Target named graph for every file (default: <base>graph/import/<file name>).")
@@ -78,8 +73,7 @@ def publish_command(store: str, update_url: str | None, gsp_url: str | None, aut
               help="Also copy the current build's graphs into the store, so it can be served "
                    "on its own (default on).")
 @click.option("--base", default=None, help="The graph's IRI base (default https://w3id.org/alskg/).")
-@click.option("--build-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of builds (default: $ALSKG_BUILD_DIR or ./.alskg).")
+@build_dir_option
 def import_command(files: tuple[Path, ...], graph: str | None, store_path: Path | None,
                    fmt: str | None, with_build: bool, base: str | None,
                    build_dir: Path | None) -> None:
@@ -90,8 +84,7 @@ def import_command(files: tuple[Path, ...], graph: str | None, store_path: Path 
     refreshed.
     """
     from ..curation.namespaces import DEFAULT_BASE
-    from ..publishing.importer import ImportFailed, Progress, import_files
-    from . import ensure_build
+    from ..publishing.importer import Progress, import_files
 
     base = base or os.environ.get("ALSKG_BASE") or DEFAULT_BASE
     root = (build_dir or default_root()).resolve()
@@ -102,12 +95,8 @@ def import_command(files: tuple[Path, ...], graph: str | None, store_path: Path 
     progress = Progress()
     if not progress.enabled:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    try:
-        report = import_files(list(files), target, graph=graph, base=base, fmt=fmt, built=built,
-                              progress=progress)
-    except ImportFailed as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    report = import_files(list(files), target, graph=graph, base=base, fmt=fmt, built=built,
+                          progress=progress)
     for item in report.files:
         rate = item.triples / item.seconds if item.seconds else 0.0
         click.echo(f"{item.triples:>11,} triples  {item.path} -> <{item.graph}>  "

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.query import Result
 from rdflib.term import Node
 
 from ..query.engines.base import QueryOutcome
+from .rdf import write_rdf
 
 
 @dataclass(frozen=True)
@@ -90,20 +92,10 @@ def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str]) -> b
     return serialize_graph(outcome.triples, fmt, prefixes)
 
 
-def serialize_graph(triples: list[tuple[Node, Node, Node]] | Graph, fmt: Format,
+def serialize_graph(triples: Iterable[tuple[Node, Node, Node]], fmt: Format,
                     prefixes: dict[str, str]) -> bytes:
-    """Serialize triples in an RDF format, with the graph's prefixes bound."""
-    if fmt.key in ("nquads", "trig"):
-        holder: Graph = Dataset()
-        target = holder.default_graph  # type: ignore[attr-defined]
-    else:
-        holder = target = Graph()
-    for prefix, iri in prefixes.items():
-        holder.bind(prefix, iri, override=True, replace=True)
-    for triple in triples:
-        target.add(triple)
-    data = holder.serialize(format=fmt.plugin, encoding="utf-8")
-    return data if isinstance(data, bytes) else data.encode("utf-8")
+    """Serialize triples in an RDF format with the program's one writer per syntax."""
+    return write_rdf([(None, triples)], fmt.key, prefixes)
 
 
 def _serialize_solutions(outcome: QueryOutcome, fmt: Format) -> bytes:

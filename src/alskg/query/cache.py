@@ -53,5 +53,8 @@ class ResponseCache(Generic[V]):
 
 
 def _size(value: object) -> int:
+    size = getattr(value, "size", None)
+    if isinstance(size, int):
+        return size
     body = getattr(value, "body", b"")
     return len(body) if isinstance(body, bytes) else 0

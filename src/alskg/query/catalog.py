@@ -15,14 +15,17 @@ from rdflib.term import Node
 
 from ..curation import paths as resources
 from ..curation.namespaces import prefixes
+from ..errors import AlskgError
 
 PARAM_TYPES = ("iri", "curie", "string", "integer", "date")
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
 _IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
-class ParameterError(ValueError):
+class ParameterError(AlskgError, ValueError):
     """A parameter value that does not fit its declared type (HTTP 400 / CLI exit 2)."""
+
+    exit_code = 2
 
     def __init__(self, name: str, expected: str, value: str, detail: str = "") -> None:
         message = f"parameter {name!r} expects {expected}, got {value!r}"

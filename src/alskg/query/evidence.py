@@ -424,9 +424,8 @@ def compute_matrix(service: QueryService, inference: bool = True) -> EvidenceMat
             raise EvidenceError(f"named query {name!r} is missing from queries/")
         response = service.query(named.text, spec=DatasetSpec(inference=inference),
                                  format_key="json")
-        if response.status != 200:
-            message = response.body.decode("utf-8", "replace").strip()
-            raise EvidenceError(f"query {name!r} failed ({response.status}): {message}")
+        if response.error is not None:
+            raise EvidenceError(f"query {name!r} failed: {response.error}")
         results.append(solution_rows(response.body))
     return matrix_from_results(results[0], results[1], results[2], service.base, inference)
 

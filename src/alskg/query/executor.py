@@ -17,9 +17,9 @@ from typing import Any
 from rdflib.term import Node
 
 from ..curation.namespaces import DEFAULT_BASE
-from ..errors import AlskgError, QuerySyntaxError
+from ..errors import AlskgError, QueryCrashed, QueryError, QueryTimeout, ServerBusy, StoreFailed
 from ..formats import media as formats
-from .engines.base import DatasetSpec, Engine, QueryTimeout, UnsafeQuery, open_engine
+from .engines import DatasetSpec, Engine, QueryOutcome, open_engine
 
 log = logging.getLogger(__name__)
 
@@ -48,48 +48,65 @@ class QueryRequest:
     format_key: str | None = None
     max_rows: int = 10_000
     timeout: float = 10.0
+    as_terms: bool = False  # answer with the outcome's terms (pages), not serialized bytes
 
 
 @dataclass(frozen=True)
 class QueryResponse:
-    """The serialized answer (or an error status and message) to a QueryRequest."""
+    """The answer to a QueryRequest: serialized bytes or terms, or the error that stopped it."""
 
-    status: int
-    content_type: str
-    body: bytes
+    content_type: str = ""
+    body: bytes = b""
     form: str | None = None
     truncated: bool = False
     rows: int = 0
+    error: QueryError | None = None
+    outcome: QueryOutcome | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the query was answered."""
+        return self.error is None
+
+    @property
+    def size(self) -> int:
+        """Return roughly how many bytes the answer holds (for the cache's bound)."""
+        return len(self.body) + 100 * self.rows if self.outcome is not None else len(self.body)
 
 
-def error_response(status: int, message: str) -> QueryResponse:
-    """Return a plain-text error response."""
-    return QueryResponse(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+def failed(error: QueryError) -> QueryResponse:
+    """Return the response of a request stopped by `error`."""
+    return QueryResponse(error=error)
+
+
+def timed_out(limit: float) -> QueryResponse:
+    """Return the response of a query stopped at its time limit."""
+    return failed(QueryTimeout(f"Query stopped: it ran past the {limit:g} s limit"))
 
 
 def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
-    """Run a request on an engine and serialize the answer; errors become status responses."""
+    """Run a request on an engine; answer with bytes or terms, or with the error that stopped it."""
     try:
         outcome = engine.run(request.query, request.spec, bindings=dict(request.bindings),
                              max_rows=request.max_rows, timeout=request.timeout)
-    except QuerySyntaxError as exc:
-        return error_response(400, f"Malformed query: {exc}")
-    except UnsafeQuery as exc:
-        return error_response(403, str(exc))
     except QueryTimeout:
-        return error_response(503, f"Query stopped: it ran past the {request.timeout:g} s limit")
+        return timed_out(request.timeout)
+    except QueryError as exc:
+        return failed(exc)
     except AlskgError as exc:  # e.g. the remote store is down or refused the query
-        return error_response(502, f"The backing store failed: {exc}")
+        return failed(StoreFailed(f"The backing store failed: {exc}"))
+    count = len(outcome.rows) if outcome.form == "SELECT" else len(outcome.triples)
+    if request.as_terms:
+        return QueryResponse(form=outcome.form, truncated=outcome.truncated, rows=count,
+                             outcome=outcome)
     fmt = None
     if request.format_key:
         fmt = formats.by_name(request.format_key, outcome.form)
     if fmt is None:
         fmt = formats.offered(outcome.form)[0]
     body = formats.serialize(outcome, fmt, engine.prefixes)
-    count = len(outcome.rows) if outcome.form == "SELECT" else len(outcome.triples)
     charset = "" if fmt.key == "rdfxml" else "; charset=utf-8"
-    return QueryResponse(200, fmt.media_type + charset, body, outcome.form, outcome.truncated,
-                         count)
+    return QueryResponse(fmt.media_type + charset, body, outcome.form, outcome.truncated, count)
 
 
 class InlineExecutor:
@@ -133,7 +150,7 @@ def _worker_main(conn: Connection, config: EngineConfig) -> None:
         try:
             response = execute(engine, request)
         except Exception as exc:  # noqa: BLE001 - report, never die on one query
-            response = error_response(500, f"Query failed: {type(exc).__name__}: {exc}")
+            response = failed(QueryCrashed(f"Query failed: {type(exc).__name__}: {exc}"))
         conn.send(response)
 
 
@@ -202,12 +219,12 @@ class WorkerPool:
         threading.Thread(target=start, name="alskg-respawn", daemon=True).start()
 
     def run(self, request: QueryRequest, queue_timeout: float | None = None) -> QueryResponse:
-        """Run a request on an idle worker; 503 when all are busy or the query times out."""
+        """Run a request on an idle worker; ServerBusy or QueryTimeout when it cannot."""
         wait = request.timeout if queue_timeout is None else queue_timeout
         try:
             worker = self._idle.get(timeout=wait)
         except queue.Empty:
-            return error_response(503, "Server busy: every query worker is occupied; retry later")
+            return failed(ServerBusy("Server busy: every query worker is occupied; retry later"))
         started = time.monotonic()
         try:
             worker.conn.send(request)
@@ -217,10 +234,10 @@ class WorkerPool:
                 return response
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
-            return error_response(503, "The query worker stopped unexpectedly; retry the query")
+            return failed(ServerBusy("The query worker stopped unexpectedly; retry the query"))
         log.warning("query killed after %.1f s", time.monotonic() - started)
         self._replace(worker)
-        return error_response(503, f"Query stopped: it ran past the {request.timeout:g} s limit")
+        return timed_out(request.timeout)
 
     def close(self) -> None:
         """Stop every worker."""

@@ -7,11 +7,14 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from rdflib.term import Node
+
 from ..build.store import BuiltDataset, open_build
 from ..curation.namespaces import prefixes
+from ..formats.terms import checked
 from .cache import ResponseCache
 from .catalog import NamedQuery, load_catalog
-from .engines.base import DatasetSpec
+from .engines import DatasetSpec, QueryOutcome
 from .executor import EngineConfig, InlineExecutor, QueryRequest, QueryResponse, WorkerPool
 
 
@@ -30,7 +33,7 @@ class Service:
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
-        root = settings["ALSKG_BUILD_ROOT"]
+        root = settings["ALSKG_BUILD_DIR"]
         self.build: BuiltDataset = open_build(Path(root) if root else None)
         self.base: str = settings["ALSKG_BASE"]
         self.prefixes = prefixes(self.base)
@@ -87,8 +90,7 @@ class Service:
         if cached is not None:
             return cached
         response = self.executor.run(request)
-        if response.status == 200 and len(response.body) <= \
-                self.settings["ALSKG_CACHE_ENTRY_BYTES"]:
+        if response.ok and response.size <= self.settings["ALSKG_CACHE_ENTRY_BYTES"]:
             self.cache.put(key, response)
         return response
 
@@ -99,13 +101,36 @@ class Service:
         return self.run(self.request(text, spec=spec, bindings=bindings, format_key=format_key,
                                      max_rows=max_rows))
 
+    def outcome(self, text: str, *, spec: DatasetSpec | None = None,
+                bindings: dict[str, Node] | None = None,
+                max_rows: int | None = None) -> QueryOutcome:
+        """Run a query (cached, time-limited) and return its terms; raise what stopped it."""
+        response = self.run(self.request(text, spec=spec, bindings=bindings, format_key=None,
+                                         max_rows=max_rows, as_terms=True))
+        if response.error is not None:
+            raise response.error
+        assert response.outcome is not None
+        return response.outcome
+
+    def rows(self, text: str, **options: Any) -> list[dict[str, Node]]:
+        """Run a SELECT and return its rows as {variable: term} (unbound variables left out)."""
+        outcome = self.outcome(text, **options)
+        return [{name: term for name, term in zip(outcome.variables, row, strict=True)
+                 if term is not None} for row in outcome.rows]
+
+    def ask(self, text: str, **options: Any) -> bool:
+        """Run an ASK query and return its answer."""
+        return bool(self.outcome(text, **options).boolean)
+
     def request(self, text: str, *, spec: DatasetSpec | None = None,
                 bindings: dict[str, Any] | None = None, format_key: str | None = "json",
-                max_rows: int | None = None) -> QueryRequest:
-        """Build a QueryRequest carrying this server's time and row limits."""
+                max_rows: int | None = None, as_terms: bool = False) -> QueryRequest:
+        """Build a QueryRequest with this server's limits; every bound term is checked first."""
+        bound = tuple(sorted((name, checked(term)) for name, term in (bindings or {}).items()))
         return QueryRequest(
-            text, spec or DatasetSpec(), tuple(sorted((bindings or {}).items())), format_key,
-            max_rows or self.settings["ALSKG_MAX_ROWS"], self.settings["ALSKG_QUERY_TIMEOUT"])
+            text, spec or DatasetSpec(), bound, format_key,
+            max_rows or self.settings["ALSKG_MAX_ROWS"], self.settings["ALSKG_QUERY_TIMEOUT"],
+            as_terms)
 
     def close(self) -> None:
         """Stop the executor's workers."""
@@ -117,4 +142,5 @@ class Service:
 
 def request_key(request: QueryRequest) -> tuple[Any, ...]:
     """Return the cache key of a request (everything that changes its answer)."""
-    return (request.query, request.spec, request.bindings, request.format_key, request.max_rows)
+    return (request.query, request.spec, request.bindings, request.format_key, request.max_rows,
+            request.as_terms)

@@ -7,14 +7,10 @@ import json
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..query.evidence import INFERRED_MARK, EvidenceError, EvidenceMatrix, compute_matrix
-from .queries import json_error
+from .http import HTML, JSON, HttpError, negotiate, not_acceptable, service
 from .sparql.protocol import FALSE_WORDS
-from .sparql.view import service
 
 blueprint = Blueprint("evidence", __name__)
-
-HTML = "text/html"
-JSON = "application/json"
 
 
 def _inference() -> bool:
@@ -29,11 +25,9 @@ def _href(path: str) -> str:
 @blueprint.get("/evidence")
 def matrix() -> Response:
     """Show the evidence matrix: HTML for people, JSON by Accept."""
-    wanted = request.accept_mimetypes.best_match([HTML, JSON]) \
-        if request.headers.get("Accept") else HTML
+    wanted = negotiate([HTML, JSON])
     if wanted is None:
-        return json_error(406, "The evidence matrix is available as text/html or "
-                          "application/json")
+        raise not_acceptable("the evidence matrix", [HTML, JSON], media=JSON)
     return _respond(wanted)
 
 
@@ -53,7 +47,7 @@ def _respond(wanted: str) -> Response:
         try:
             evidence = compute_matrix(svc, inference)
         except EvidenceError as exc:
-            return json_error(503, str(exc))
+            raise HttpError(503, str(exc), media=JSON) from None
         response = _render(evidence, wanted, inference)
         response.headers["Cache-Control"] = "public, max-age=300"
     response.set_etag(etag)

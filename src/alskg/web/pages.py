@@ -22,7 +22,9 @@ from ..publishing.dumps import (
 )
 from ..query.evidence import EvidenceError, compute_matrix
 from .diagram import read_model, render_svg
-from .linked_data.views import QueryFailed, graph_of, local_href, select, service
+from .http import HTML, HttpError, answer, service
+from .linked_data.facts import graph_of
+from .linked_data.present import local_href
 
 blueprint = Blueprint("pages", __name__)
 
@@ -36,7 +38,7 @@ def class_counts() -> list[dict[str, Any]]:
     """Return how many instances each key class has (with inference, so subclasses count)."""
     svc = service()
     values = " ".join(f"als:{name}" for name, _ in KEY_CLASSES)
-    rows = select(svc, f"""SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+    rows = svc.rows(f"""SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {{
   VALUES ?class {{ {values} }} ?x a ?class }} GROUP BY ?class""")
     found = {str(row["class"]).rsplit("#", 1)[-1]: int(str(row["n"])) for row in rows}
     als = svc.prefixes["als"]
@@ -48,11 +50,8 @@ def class_counts() -> list[dict[str, Any]]:
 def home() -> Response:
     """The home page: what the graph is, the data model drawn from the ontology, the way in."""
     svc = service()
-    try:
-        model = read_model(graph_of(svc, "ontology"))
-        counts = class_counts()
-    except QueryFailed as exc:
-        return Response(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
+    model = read_model(graph_of(svc, "ontology"))
+    counts = class_counts()
     svg = render_svg(model, lambda iri: local_href(svc, iri) or iri)
     graphs = [{"name": name.rsplit("/", 1)[-1], "triples": count,
                "href": local_href(svc, name) or name}
@@ -66,11 +65,10 @@ def home() -> Response:
                            counts=counts, graphs=graphs, base=svc.base,
                            example=local_href(svc, svc.base + "id/disease/als"),
                            content_hash=svc.build.content_hash)
-    response = Response(html, content_type="text/html; charset=utf-8")
     root = request.script_root
-    response.headers["Link"] = (f'<{root}/.well-known/void>; rel="describedby"; '
-                                f'type="text/turtle", <{root}/sparql>; rel="service"')
-    return response
+    return answer(html, HTML, max_age=None, headers={
+        "Link": f'<{root}/.well-known/void>; rel="describedby"; type="text/turtle", '
+                f'<{root}/sparql>; rel="service"'})
 
 
 def file_rows() -> tuple[list[dict[str, Any]], str]:
@@ -96,10 +94,10 @@ def downloads() -> Response:
     svc = service()
     rows, checksums = file_rows()
     html = render_template("downloads.html", files=rows, checksums=checksums,
-                           version=svc.build.version, content_hash=svc.build.content_hash,
+                           version=svc.build.package_version, content_hash=svc.build.content_hash,
                            graphs=[graph_iri(n, svc.base) for n in
                                    ("ontology", "asserted", "inferred", "explanations", "meta")])
-    return Response(html, content_type="text/html; charset=utf-8")
+    return answer(html, HTML, max_age=None)
 
 
 @blueprint.get("/downloads/<name>")
@@ -108,8 +106,7 @@ def download(name: str) -> Response:
     svc = service()
     entry = dump_file(name)
     if entry is None and name != CHECKSUM_FILE:
-        return Response(f"No download called {name!r}; see /downloads\n", status=404,
-                        content_type="text/plain; charset=utf-8")
+        raise HttpError(404, f"No download called {name!r}; see /downloads")
     folder = ensure_downloads(svc.build)
     path = folder / name
     if name == CHECKSUM_FILE:

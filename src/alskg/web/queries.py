@@ -13,46 +13,45 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ..curation.namespaces import DEFAULT_BASE
 from ..formats import media as formats
-from ..formats.text_table import compact
+from ..formats.terms import display_text as compact
 from ..query.catalog import NamedQuery, ParameterError, find_query
+from ..query.engines import QueryOutcome
 from ..query.examples import body_text, examples_graph, query_iri
-from ..query.executor import QueryResponse
 from ..query.service import Service, request_key
 from ..query.sparqltext import query_form
+from .http import (
+    HTML,
+    JSON,
+    HttpError,
+    answer,
+    message_of,
+    negotiate,
+    not_acceptable,
+    not_modified,
+    service,
+    status_of,
+)
 from .openapi import openapi_document
-from .sparql.view import not_modified, service, to_http
+from .sparql.view import to_http
 
 blueprint = Blueprint("catalog", __name__)
 
-HTML = "text/html"
-JSON = "application/json"
 INPUT_TYPES = {"integer": "number", "date": "date"}
 
 
-def json_error(status: int, message: str, **extra: Any) -> Response:
-    """Return the API's JSON error shape: {"ok": false, "error": ..., "status": N}."""
-    body = {"ok": False, "error": message, "status": status, **extra}
-    return Response(json.dumps(body, ensure_ascii=False) + "\n", status=status,
-                    content_type="application/json; charset=utf-8")
+def json_error(status: int, message: str, **extra: Any) -> HttpError:
+    """Return the API's error, always JSON: {"ok": false, "error": ..., "status": N}."""
+    return HttpError(status, message, media=JSON, **extra)
 
 
-def _wants(offered: list[str]) -> str | None:
-    """Return the best offered media type for the Accept header (the first when none is sent)."""
-    if not request.headers.get("Accept"):
-        return offered[0]
-    return request.accept_mimetypes.best_match(offered)
-
-
-def _json_response(document: Any, status: int = 200) -> Response:
-    response = Response(json.dumps(document, ensure_ascii=False, indent=2) + "\n", status=status,
-                        content_type="application/json; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    return response
+def _json_response(document: Any) -> Response:
+    return answer(json.dumps(document, ensure_ascii=False, indent=2) + "\n", JSON,
+                  negotiated=True, max_age=None)
 
 
 def catalog_entry(query: NamedQuery) -> dict[str, Any]:
@@ -76,9 +75,9 @@ def index() -> Response:
     catalog = service().catalog
     tag = request.args.get("tag", "").strip()
     shown = [q for q in catalog if not tag or tag in q.tags]
-    wanted = JSON if request.path.endswith(".json") else _wants([HTML, JSON])
+    wanted = JSON if request.path.endswith(".json") else negotiate([HTML, JSON])
     if wanted is None:
-        return json_error(406, "The catalog is available as text/html or application/json")
+        raise not_acceptable("the catalog", [HTML, JSON], media=JSON)
     if wanted == JSON:
         return _json_response({"ok": True, "tag": tag or None,
                                "queries": [catalog_entry(q) for q in shown]})
@@ -86,11 +85,8 @@ def index() -> Response:
     html = render_template("queries.html", queries=shown, tags=tags, tag=tag,
                            forms={q.name: query_form(q.text) or "SELECT" for q in shown},
                            json_url=url_for("catalog.index_json"))
-    response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = f'<{url_for("catalog.index_json", _external=True)}>; ' \
-                               'rel="alternate"; type="application/json"'
-    return response
+    return answer(html, HTML, negotiated=True, max_age=None,
+                  alternates=[(url_for("catalog.index_json", _external=True), JSON)])
 
 
 def _split_suffix(name: str) -> tuple[NamedQuery | None, str | None]:
@@ -134,20 +130,20 @@ def named_query(name: str) -> Response:
     """Run a named query: HTML (form, SPARQL, table) or data by suffix or content negotiation."""
     query, suffix = _split_suffix(name)
     if query is None:
-        return json_error(404, f"No named query {name!r}; see /queries")
+        raise json_error(404, f"No named query {name!r}; see /queries")
     form = query_form(query.text) or "SELECT"
     fmt: formats.Format | None = None
     if suffix is not None:
         fmt = _suffix_format(suffix, form)
         if fmt is None:
             suffixes = ", ".join(f".{f.suffix}" for f in formats.offered(form))
-            return json_error(406, f"Format .{suffix} is not available for a {form} query; "
+            raise json_error(406, f"Format .{suffix} is not available for a {form} query; "
                               f"use one of: {suffixes}")
     else:
         offered = [HTML, *formats.media_types(form)]
-        best = _wants(offered)
+        best = negotiate(offered)
         if best is None:
-            return json_error(406, f"None of the requested media types "
+            raise json_error(406, f"None of the requested media types "
                               f"({request.headers.get('Accept', '')}) is available; "
                               f"available: {', '.join(offered)}")
         if best != HTML:
@@ -163,9 +159,9 @@ def named_query(name: str) -> Response:
             error = exc
     if fmt is not None:
         if problem is not None:
-            return json_error(400, problem)
+            raise json_error(400, problem)
         if error is not None:
-            return json_error(400, str(error), parameter=error.name, expected=error.expected)
+            raise json_error(400, str(error), parameter=error.name, expected=error.expected)
         return _data_response(svc, query, form, fmt, bindings)
     return _html_response(svc, query, form, raw, bindings, error, problem)
 
@@ -185,14 +181,11 @@ def _data_response(svc: Service, query: NamedQuery, form: str, fmt: formats.Form
                    bindings: dict[str, Node]) -> Response:
     query_request = svc.request(query.text, bindings=bindings, format_key=fmt.key)
     etag = svc.etag(request_key(query_request))
-    if request.if_none_match and request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
+    cached = not_modified(etag, negotiated=False)
+    if cached is not None:
+        response = cached
     else:
-        result = svc.run(query_request)
-        if result.status != 200:
-            return json_error(result.status, result.body.decode("utf-8", "replace").strip())
-        response = to_http(result, etag)
+        response = to_http(svc.run(query_request), etag, error_media=JSON)
         response.headers["Content-Disposition"] = \
             f'inline; filename="{query.name}.{fmt.suffix}"'
     response.headers["Vary"] = "Accept"
@@ -219,28 +212,14 @@ def display(term: Node | None, svc: Service) -> dict[str, str]:
     return {"text": f"_:{term}", "href": "", "title": "blank node"}
 
 
-def _json_term(value: dict[str, str]) -> Node:
-    kind = value.get("type")
-    if kind == "uri":
-        return URIRef(value["value"])
-    datatype = value.get("datatype")
-    return Literal(value["value"], lang=value.get("xml:lang"),
-                   datatype=URIRef(datatype) if datatype else None)
-
-
-def result_table(result: QueryResponse, form: str, svc: Service) -> dict[str, Any]:
-    """Turn a successful response into what the page shows: columns and rows, or a boolean."""
-    if form == "ASK":
-        return {"kind": "ask", "boolean": bool(json.loads(result.body).get("boolean"))}
-    if form == "SELECT":
-        document = json.loads(result.body)
-        columns = list(document["head"].get("vars", []))
-        rows = [[display(_json_term(b[c]) if c in b else None, svc) for c in columns]
-                for b in document["results"]["bindings"]]
-        return {"kind": "select", "columns": columns, "rows": rows}
-    graph = Graph()
-    graph.parse(data=result.body.decode("utf-8"), format="nt")
-    rows = [[display(t, svc) for t in triple] for triple in sorted(graph)]
+def result_table(outcome: QueryOutcome, svc: Service) -> dict[str, Any]:
+    """Turn a query's terms into what the page shows: columns and rows, or a boolean."""
+    if outcome.form == "ASK":
+        return {"kind": "ask", "boolean": bool(outcome.boolean)}
+    if outcome.form == "SELECT":
+        return {"kind": "select", "columns": list(outcome.variables),
+                "rows": [[display(t, svc) for t in row] for row in outcome.rows]}
+    rows = [[display(t, svc) for t in triple] for triple in sorted(set(outcome.triples))]
     return {"kind": "graph", "columns": ["subject", "predicate", "object"], "rows": rows}
 
 
@@ -255,18 +234,18 @@ def _html_response(svc: Service, query: NamedQuery, form: str, raw: dict[str, st
     if message:
         status = 400
     else:
-        html_format = "json" if form in ("SELECT", "ASK") else "nt"
-        query_request = svc.request(query.text, bindings=bindings, format_key=html_format)
+        query_request = svc.request(query.text, bindings=bindings, format_key=None,
+                                    as_terms=True)
         etag = svc.etag((*request_key(query_request), "html", request.query_string))
         cached = not_modified(etag)
         if cached is not None:
             return cached
         result = svc.run(query_request)
-        if result.status != 200:
-            status = result.status
-            message = result.body.decode("utf-8", "replace").strip()
+        if result.error is not None:
+            status, message = status_of(result.error), message_of(result.error)
         else:
-            table = result_table(result, form, svc)
+            assert result.outcome is not None
+            table = result_table(result.outcome, svc)
             truncated = result.truncated
     params = [{
         "name": p.name, "type": p.type, "value": raw.get(p.name, ""), "default": p.default or "",
@@ -286,13 +265,8 @@ def _html_response(svc: Service, query: NamedQuery, form: str, raw: dict[str, st
         example_link=(url_for("catalog.named_query", name=query.name) + "?" + urlencode(examples)
                       if examples else None),
         iri=str(query_iri(query.name, svc.base)))
-    response = Response(html, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = _link_header(query.name, form)
-    if etag and status == 200:
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return answer(html, HTML, status=status, etag=etag, negotiated=True,
+                  headers={"Link": _link_header(query.name, form)})
 
 
 @blueprint.get("/queries.json", endpoint="index_json")
@@ -305,9 +279,8 @@ def index_json() -> Response:
 def openapi() -> Response:
     """Describe the API and every named query in OpenAPI 3.1."""
     document = openapi_document(service().catalog, request.url_root)
-    response = _json_response(document)
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return answer(json.dumps(document, ensure_ascii=False, indent=2) + "\n", JSON,
+                  negotiated=True)
 
 
 @blueprint.get("/.well-known/sparql-examples")
@@ -316,19 +289,15 @@ def sparql_examples() -> Response:
     name = request.args.get("format")
     fmt = formats.by_name(name, "CONSTRUCT") if name else None
     if name and fmt is None:
-        return json_error(400, f"Unknown RDF format {name!r}; use one of: "
+        raise json_error(400, f"Unknown RDF format {name!r}; use one of: "
                           + ", ".join(f.key for f in formats.GRAPH_FORMATS))
     if fmt is None:
-        best = _wants(formats.media_types("CONSTRUCT"))
+        best = negotiate(formats.media_types("CONSTRUCT"))
         if best is None:
-            return json_error(406, "The examples are available as: "
+            raise json_error(406, "The examples are available as: "
                               + ", ".join(formats.media_types("CONSTRUCT")))
         fmt = formats.by_name(best, "CONSTRUCT")
     assert fmt is not None
     svc = service()
     body = formats.serialize_graph(examples_graph(svc.catalog, base=svc.base), fmt, svc.prefixes)
-    response = Response(body, content_type=fmt.media_type + (
-        "" if fmt.key == "rdfxml" else "; charset=utf-8"))
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return answer(body, fmt.media_type, negotiated=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout, UnsafeQuery, open_engine
+from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout, UnsafeQuery
+from .registry import ENGINE_NAMES, open_engine
 
-__all__ = ["DatasetSpec", "Engine", "QueryOutcome", "QueryTimeout", "UnsafeQuery", "open_engine"]
+__all__ = ["ENGINE_NAMES", "DatasetSpec", "Engine", "QueryOutcome", "QueryTimeout",
+           "UnsafeQuery", "open_engine"]

@@ -6,24 +6,14 @@ import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from rdflib.term import Node
 
 from ...curation.namespaces import DEFAULT_BASE, graph_iri, prefixes
-from ...errors import QuerySyntaxError
+from ...errors import QuerySyntaxError, QueryTimeout, UnsafeQuery
 from ..sparqltext import MAX_NESTING, looks_like_update, mentions_service, nesting_depth
 
-ENGINE_NAMES = ("oxigraph", "rdflib", "remote")
-
-
-class QueryTimeout(Exception):
-    """The query ran past its deadline and was stopped."""
-
-
-class UnsafeQuery(Exception):
-    """The request asks for something a read-only, no-fetch endpoint refuses (update, SERVICE)."""
+__all__ = ["DatasetSpec", "Engine", "QueryOutcome", "QueryTimeout", "UnsafeQuery"]
 
 
 @dataclass(frozen=True)
@@ -117,23 +107,3 @@ def _parses_as_update(query: str) -> bool:
     except Exception:  # noqa: BLE001 - any parse failure means "not an update"
         return False
     return True
-
-
-def open_engine(name: str, dataset_file: Path, *, base: str = DEFAULT_BASE,
-                options: dict[str, Any] | None = None) -> Engine:
-    """Open engine `name` (oxigraph, rdflib or remote) over a built N-Quads dataset."""
-    options = options or {}
-    if name == "oxigraph":
-        from .oxigraph_engine import OxigraphEngine
-
-        return OxigraphEngine(dataset_file, base=base, store_path=options.get("store_path"),
-                              read_only=bool(options.get("read_only")))
-    if name == "rdflib":
-        from .rdflib_engine import RdflibEngine
-
-        return RdflibEngine(dataset_file, base=base)
-    if name == "remote":
-        from .remote_engine import RemoteEngine
-
-        return RemoteEngine(options["store"], base=base, auth=options.get("auth"))
-    raise ValueError(f"unknown engine {name!r}; expected one of {ENGINE_NAMES}")

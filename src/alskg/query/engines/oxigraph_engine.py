@@ -8,50 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from ...curation.namespaces import DEFAULT_BASE
 from ...errors import QuerySyntaxError
+from ...formats.terms import from_oxigraph as to_rdflib
+from ...formats.terms import to_oxigraph
 from ..sparqltext import keywords
 from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
-
-_LANG_STRING = str(RDF.langString)
-_STRING = str(XSD.string)
-
-
-def to_rdflib(term: Any) -> Node | None:
-    """Convert a pyoxigraph term to the equivalent rdflib term."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if datatype == _STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
-    return Literal(str(term))
-
-
-def to_oxigraph(term: Node) -> Any:
-    """Convert an rdflib term to the equivalent pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None and str(term.datatype) != _LANG_STRING:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot convert {term!r}")
 
 
 class OxigraphEngine(Engine):

@@ -39,12 +39,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from ...curation.namespaces import DEFAULT_BASE, GRAPH_NAMES, graph_iri
 from ...errors import AlskgError, QuerySyntaxError
+from ...formats.terms import from_oxigraph as to_rdflib
+from ...formats.terms import from_sparql_json
+from ...formats.terms import sparql_text as term_text
 from ..sparqltext import masked, query_form
 from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
 
@@ -55,8 +56,6 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 #: stores (Virtuoso) read "no named-graph-uri" as "every graph, system graphs included".
 EMPTY_GRAPH = "urn:x-alskg:no-named-graph"
 DEFAULT_TIMEOUT = 60.0
-_LANG_STRING = str(RDF.langString)
-_STRING = str(XSD.string)
 _PREFIX_DECL = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w.\-]*)?\s*:")
 # Tokens of a query that the binding substitution must step over or act on.
 _TOKENS = re.compile(
@@ -350,17 +349,6 @@ def with_prefixes(query: str, table: dict[str, str]) -> str:
     return "".join(lines) + query
 
 
-def term_text(term: Node) -> str:
-    """Return a term in SPARQL/N-Triples syntax (full IRIs, escaped literals)."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        return term.n3()
-    if isinstance(term, BNode):
-        raise ValueError("a blank node cannot be bound as a query parameter")
-    raise TypeError(f"cannot bind {term!r}")
-
-
 def substitute(query: str, bindings: dict[str, Node]) -> str:
     """Replace bound variables by their values (SEP-0007); projected ones become (v AS ?x)."""
     values = {name.lstrip("?$"): term_text(term) for name, term in bindings.items()}
@@ -417,24 +405,11 @@ def substitute(query: str, bindings: dict[str, Node]) -> str:
 
 # -- results ---------------------------------------------------------------------------------
 def json_term(value: dict[str, Any]) -> Node:
-    """Convert one SPARQL JSON result term to an rdflib term (as the Oxigraph engine would)."""
-    kind = value.get("type")
-    text = value.get("value", "")
-    if kind == "uri":
-        return URIRef(text)
-    if kind == "bnode":
-        return BNode(text)
-    if kind in ("literal", "typed-literal"):
-        lang = value.get("xml:lang") or value.get("lang")
-        if lang:
-            return Literal(text, lang=lang)
-        datatype = value.get("datatype")
-        if datatype and datatype not in (_STRING, _LANG_STRING):
-            return Literal(text, datatype=URIRef(datatype))
-        return Literal(text)
-    if kind == "triple":
-        raise RemoteStoreError("RDF-star terms in results are not supported")
-    raise RemoteStoreError(f"unknown term type {kind!r} in the store's JSON results")
+    """Convert one SPARQL JSON result term to an rdflib term (the rules of formats.terms)."""
+    try:
+        return from_sparql_json(value)
+    except ValueError as exc:
+        raise RemoteStoreError(f"the store's JSON results: {exc}") from None
 
 
 def parse_json_results(body: bytes, max_rows: int) -> QueryOutcome:
@@ -461,7 +436,6 @@ def parse_graph_results(body: bytes, content_type: str, max_rows: int,
     """Parse N-Triples (or Turtle) results of CONSTRUCT / DESCRIBE into a QueryOutcome."""
     import pyoxigraph as ox
 
-    from .oxigraph_engine import to_rdflib
 
     fmt = ox.RdfFormat.TURTLE if "turtle" in content_type else ox.RdfFormat.N_TRIPLES
     if content_type in ("application/rdf+xml",):

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from ...formats import media as formats
 from ...query.executor import QueryResponse
-from ...query.service import Service, request_key
+from ...query.service import request_key
+from ..http import HTML, TEXT, HttpError, answer, from_error, negotiate, not_modified, service
 from . import description as service_description
 from .protocol import ProtocolError, choose_format, parse_call
 
 blueprint = Blueprint("sparql", __name__)
-
-
-def service() -> Service:
-    """Return the Service held by the current app."""
-    svc: Service = current_app.extensions["alskg"]
-    return svc
-
-
-def not_modified(etag: str) -> Response | None:
-    """Return a 304 when the request's If-None-Match holds `etag`, else None."""
-    if not (request.if_none_match and request.if_none_match.contains(etag)):
-        return None
-    response = Response(status=304)
-    response.set_etag(etag)
-    response.headers["Vary"] = "Accept"
-    return response
-
-
-def text_error(status: int, message: str) -> Response:
-    """Return a plain-text error response."""
-    return Response(message.rstrip("\n") + "\n", status=status,
-                    content_type="text/plain; charset=utf-8")
 
 
 @blueprint.route("/sparql", methods=["GET", "POST", "HEAD"])
@@ -45,8 +24,8 @@ def sparql() -> Response:
         if call.query is None:
             return describe_service()
         fmt = choose_format(call, request)
-    except ProtocolError as exc:
-        return text_error(exc.status, exc.message)
+    except ProtocolError as exc:  # the protocol's own texts, as plain text
+        raise HttpError(exc.status, exc.message, media=TEXT) from None
     query_request = svc.request(call.query, spec=call.spec, format_key=fmt.key)
     etag = svc.etag(request_key(query_request))
     cached = not_modified(etag)
@@ -55,40 +34,36 @@ def sparql() -> Response:
     return to_http(svc.run(query_request), etag)
 
 
-def to_http(result: QueryResponse, etag: str | None = None) -> Response:
-    """Turn an executor response into an HTTP response with caching headers."""
-    response = Response(result.body, status=result.status, content_type=result.content_type)
-    response.headers["Vary"] = "Accept"
-    if result.status == 200:
-        if etag:
-            response.set_etag(etag)
-        response.headers["Cache-Control"] = "public, max-age=300"
-        if result.truncated:
-            response.headers["X-Result-Truncated"] = "true"
-    return response
+def to_http(result: QueryResponse, etag: str | None = None, error_media: str = TEXT) -> Response:
+    """Turn an executor response into an HTTP response; a failed query raises its HttpError."""
+    if result.error is not None:
+        failure = from_error(result.error, error_media)
+        failure.headers["Vary"] = "Accept"
+        raise failure
+    headers = {"X-Result-Truncated": "true"} if result.truncated else {}
+    return answer(result.body, result.content_type, etag=etag, negotiated=True, headers=headers)
 
 
 def describe_service() -> Response:
     """Serve the query page to browsers, else the service description (RDF, negotiated)."""
     html_wanted = request.accept_mimetypes.best_match(
-        ["text/turtle", "text/html"] + formats.media_types("CONSTRUCT"))
-    if html_wanted == "text/html" and request.args.get("format") is None:
+        ["text/turtle", HTML] + formats.media_types("CONSTRUCT"))
+    if html_wanted == HTML and request.args.get("format") is None:
         return query_page()
     fmt_name = request.args.get("format")
     fmt = formats.by_name(fmt_name, "CONSTRUCT") if fmt_name else None
     if fmt is None:
-        best = request.accept_mimetypes.best_match(formats.media_types("CONSTRUCT"))
-        if request.headers.get("Accept") and best is None:
-            return text_error(406, "The service description is available as: "
-                              + ", ".join(formats.media_types("CONSTRUCT")) + ", text/html")
-        fmt = formats.by_name(best, "CONSTRUCT") if best else formats.GRAPH_FORMATS[0]
+        best = negotiate(formats.media_types("CONSTRUCT"))
+        if best is None:
+            raise HttpError(406, "The service description is available as: "
+                            + ", ".join(formats.media_types("CONSTRUCT")) + ", text/html",
+                            media=TEXT)
+        fmt = formats.by_name(best, "CONSTRUCT")
     assert fmt is not None
     svc = service()
     graph = service_description.describe(svc, url_for("sparql.sparql", _external=True))
     body = formats.serialize_graph(graph, fmt, service_description.SD_PREFIXES)
-    response = Response(body, content_type=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return answer(body, fmt.media_type, negotiated=True, max_age=None)
 
 
 def query_page() -> Response:
@@ -101,7 +76,5 @@ def query_page() -> Response:
              {"href": url_for("catalog.index"), "label": "Named queries"}]
     html = render_template("query.html", endpoint_url=url_for("sparql.sparql", _external=True),
                            prefixes=svc.prefixes, examples=examples, links=links,
-                           build_version=svc.build.version)
-    response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    return response
+                           build_version=svc.build.package_version)
+    return answer(html, HTML, negotiated=True, max_age=None)
