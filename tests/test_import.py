@@ -19,13 +19,10 @@ from click.testing import CliRunner
 from alskg.build.store import BuiltDataset
 from alskg.cli.store import import_command
 from alskg.curation.namespaces import graph_iri
-from alskg.publishing.importer import (
+from alskg.publishing.importer import Progress, default_graph_for, graph_counts, import_files
+from alskg.publishing.store_versions import (
     ImportFailed,
-    Progress,
     current_version,
-    default_graph_for,
-    graph_counts,
-    import_files,
     open_store_engine,
     read_info,
     versions_dir,

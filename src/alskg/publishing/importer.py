@@ -20,11 +20,7 @@ took 80 s and 2.7 GB (the whole move is one in-memory transaction) and dropping 
 afterwards another 26 s; the versioned swap costs nothing beyond the load itself. Replacing an
 existing large graph still pays Oxigraph's deletion cost (about 30 s per million triples).
 
-Serving: the import also copies the current build's named graphs into the new version (unless
-told not to) and records the build's content hash in `alskg-store.json`, so the store alone
-answers every query; open it with :func:`open_store_engine` (read-only, several processes may
-share it). Importing while a server has the store open is safe, since the server keeps reading
-its version; it sees the new one when restarted.
+Serving such a store: see store_versions.py.
 """
 
 from __future__ import annotations
@@ -40,7 +36,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -49,13 +45,20 @@ import pyoxigraph as ox
 
 from ..build.store import BuiltDataset
 from ..curation.namespaces import DEFAULT_BASE, GRAPH_NAMES, graph_iri
-from ..errors import AlskgError
+from .store_versions import (
+    STORE_INFO,
+    ImportFailed,
+    adopt_plain_dir,
+    current_version,
+    point_to,
+    prune_versions,
+    read_info,
+    versions_dir,
+)
 
 log = logging.getLogger(__name__)
 
 BATCH_QUADS = 100_000
-KEEP_VERSIONS = 2
-STORE_INFO = "alskg-store.json"
 FORMATS: dict[str, Any] = {
     ".nt": ox.RdfFormat.N_TRIPLES, ".ntriples": ox.RdfFormat.N_TRIPLES,
     ".nq": ox.RdfFormat.N_QUADS, ".nquads": ox.RdfFormat.N_QUADS,
@@ -67,10 +70,6 @@ FORMATS: dict[str, Any] = {
 FORMAT_NAMES = {"nt": ".nt", "ntriples": ".nt", "nq": ".nq", "nquads": ".nq", "ttl": ".ttl",
                 "turtle": ".ttl", "trig": ".trig", "n3": ".n3", "rdfxml": ".rdf",
                 "jsonld": ".jsonld"}
-
-
-class ImportFailed(AlskgError):
-    """An import stopped (malformed input, unknown format, unusable store); nothing changed."""
 
 
 @dataclass
@@ -170,60 +169,6 @@ def build_graphs(base: str = DEFAULT_BASE) -> set[str]:
     return {graph_iri(name, base) for name in GRAPH_NAMES}
 
 
-# -- the versioned store -------------------------------------------------------------------------
-def versions_dir(store_path: Path) -> Path:
-    """Return the folder holding the store's versions (DIR.versions beside DIR)."""
-    return store_path.parent / (store_path.name + ".versions")
-
-
-def current_version(store_path: Path) -> Path | None:
-    """Return the version folder the store link points to (None when there is no store yet)."""
-    if store_path.is_symlink():
-        target = store_path.resolve()
-        return target if target.is_dir() else None
-    if store_path.is_dir():
-        return store_path
-    return None
-
-
-def read_info(version: Path | None) -> dict[str, Any]:
-    """Return the store's recorded facts (build hash, graphs, imports), or {}."""
-    if version is None:
-        return {}
-    try:
-        data = json.loads((version / STORE_INFO).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _adopt_plain_dir(store_path: Path) -> None:
-    # A store folder created by hand (not a link yet) becomes the first version.
-    versions = versions_dir(store_path)
-    versions.mkdir(parents=True, exist_ok=True)
-    target = versions / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    os.replace(store_path, target)
-    _point(store_path, target)
-
-
-def _point(store_path: Path, target: Path) -> None:
-    link_tmp = store_path.parent / f".{store_path.name}-{uuid.uuid4().hex}"
-    os.symlink(os.path.relpath(target, store_path.parent), link_tmp)
-    os.replace(link_tmp, store_path)
-
-
-def _prune(store_path: Path, keep: Iterable[Path]) -> None:
-    keep_set = {p.resolve() for p in keep}
-    versions = versions_dir(store_path)
-    done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in done[KEEP_VERSIONS:]:
-        if old.resolve() not in keep_set:
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in versions.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
 # -- progress ------------------------------------------------------------------------------------
 class Progress:
     """A one-line progress display on a terminal (bytes, triples per second); silent otherwise."""
@@ -290,7 +235,7 @@ def import_files(paths: list[Path], store_path: Path, *, graph: str | None = Non
     store_path = store_path.absolute()
     store_path.parent.mkdir(parents=True, exist_ok=True)
     if store_path.exists() and not store_path.is_symlink():
-        _adopt_plain_dir(store_path)
+        adopt_plain_dir(store_path)
     old = current_version(store_path)
     versions = versions_dir(store_path)
     versions.mkdir(parents=True, exist_ok=True)
@@ -332,8 +277,8 @@ def import_files(paths: list[Path], store_path: Path, *, graph: str | None = Non
         gc.collect()
         shutil.rmtree(pending, ignore_errors=True)
         raise
-    _point(store_path, report.version)
-    _prune(store_path, keep=[report.version] + ([old] if old else []))
+    point_to(store_path, report.version)
+    prune_versions(store_path, keep=[report.version] + ([old] if old else []))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -451,25 +396,3 @@ def graph_counts(store: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-# -- serving an imported store -------------------------------------------------------------------
-def checked_store_version(store_path: Path, built: BuiltDataset | None = None) -> Path:
-    """Return the store's current version folder; with `built`, refuse one of another build."""
-    version = current_version(store_path)
-    if version is None:
-        raise ImportFailed(f"{store_path}: no store; run `alskg import` first")
-    if built is not None:
-        recorded = read_info(version).get("build_hash")
-        if recorded != built.content_hash:
-            raise ImportFailed(f"{store_path} holds build {str(recorded)[:12]}, not the current "
-                               f"build {built.content_hash[:12]}; run `alskg import` again "
-                               "(with no files, it only refreshes the build's graphs)")
-    return version
-
-
-def open_store_engine(store_path: Path, *, base: str = DEFAULT_BASE,
-                      built: BuiltDataset | None = None) -> Any:
-    """Open the store read-only as an Oxigraph engine (nothing loaded, nothing cleared)."""
-    from ..query.engines.oxigraph_engine import OxigraphEngine
-
-    version = checked_store_version(store_path, built)
-    return OxigraphEngine(None, base=base, store_path=str(version), read_only=True)

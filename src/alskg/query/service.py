@@ -52,7 +52,7 @@ class Service:
         """Return the configuration workers use to open the engine."""
         options: dict[str, Any] = {}
         if self.settings.get("ALSKG_STORE_PATH"):  # an on-disk store filled by `alskg import`
-            from ..publishing.importer import checked_store_version
+            from ..publishing.store_versions import checked_store_version
 
             version = checked_store_version(Path(self.settings["ALSKG_STORE_PATH"]), self.build)
             return EngineConfig("oxigraph", self.build.dataset_file, self.base,

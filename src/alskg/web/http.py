@@ -28,6 +28,7 @@ from ..errors import (
     StoreFailed,
     UnsafeQuery,
 )
+from ..query.executor import QueryResponse
 from ..query.service import Service
 
 HTML = "text/html"
@@ -121,6 +122,16 @@ def not_modified(etag: str, negotiated: bool = True) -> Response | None:
     if negotiated:
         response.headers["Vary"] = "Accept"
     return response
+
+
+def to_http(result: QueryResponse, etag: str | None = None, error_media: str = TEXT) -> Response:
+    """Turn an executor response into an HTTP response; a failed query raises its HttpError."""
+    if result.error is not None:
+        failure = from_error(result.error, error_media)
+        failure.headers["Vary"] = "Accept"
+        raise failure
+    headers = {"X-Result-Truncated": "true"} if result.truncated else {}
+    return answer(result.body, result.content_type, etag=etag, negotiated=True, headers=headers)
 
 
 def status_of(error: AlskgError) -> int:

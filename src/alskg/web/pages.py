@@ -34,12 +34,15 @@ KEY_CLASSES = (("Disease", "diseases"), ("Phenotype", "phenotypes"),
                ("Hypothesis", "hypotheses"))
 
 
+CLASS_COUNTS = ("SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {\n  VALUES ?class { "
+                + " ".join(f"als:{name}" for name, _ in KEY_CLASSES)
+                + " } ?x a ?class } GROUP BY ?class")  # fixed text: the classes are constants
+
+
 def class_counts() -> list[dict[str, Any]]:
     """Return how many instances each key class has (with inference, so subclasses count)."""
     svc = service()
-    values = " ".join(f"als:{name}" for name, _ in KEY_CLASSES)
-    rows = svc.rows(f"""SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {{
-  VALUES ?class {{ {values} }} ?x a ?class }} GROUP BY ?class""")
+    rows = svc.rows(CLASS_COUNTS)
     found = {str(row["class"]).rsplit("#", 1)[-1]: int(str(row["n"])) for row in rows}
     als = svc.prefixes["als"]
     return [{"name": name, "label": label, "count": found.get(name, 0),

@@ -35,9 +35,9 @@ from .http import (
     not_modified,
     service,
     status_of,
+    to_http,
 )
 from .openapi import openapi_document
-from .sparql.view import to_http
 
 blueprint = Blueprint("catalog", __name__)
 

@@ -122,7 +122,7 @@ def labels_for(svc: Service, terms: Iterable[Node]) -> dict[str, str]:
     for row in svc.rows(LABELS, max_rows=10_000_000):
         iri = str(row["x"])
         if iri in wanted:  # rdfs:label first, then skos:prefLabel, then dcterms:title
-            choice = (int(row["rank"]), str(row["label"]))
+            choice = (int(str(row["rank"])), str(row["label"]))
             best[iri] = min(best.get(iri, choice), choice)
     return {iri: label for iri, (_, label) in best.items()}
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ...formats import media as formats
-from ...query.executor import QueryResponse
 from ...query.service import request_key
-from ..http import HTML, TEXT, HttpError, answer, from_error, negotiate, not_modified, service
+from ..http import HTML, TEXT, HttpError, answer, negotiate, not_modified, service, to_http
 from . import description as service_description
 from .protocol import ProtocolError, choose_format, parse_call
 
@@ -32,16 +31,6 @@ def sparql() -> Response:
     if cached is not None:
         return cached
     return to_http(svc.run(query_request), etag)
-
-
-def to_http(result: QueryResponse, etag: str | None = None, error_media: str = TEXT) -> Response:
-    """Turn an executor response into an HTTP response; a failed query raises its HttpError."""
-    if result.error is not None:
-        failure = from_error(result.error, error_media)
-        failure.headers["Vary"] = "Accept"
-        raise failure
-    headers = {"X-Result-Truncated": "true"} if result.truncated else {}
-    return answer(result.body, result.content_type, etag=etag, negotiated=True, headers=headers)
 
 
 def describe_service() -> Response:
