@@ -2,29 +2,8 @@
 
 from __future__ import annotations
 
-from rdflib import Literal, URIRef
-from rdflib.term import Node
-
 from ..query.engines.base import QueryOutcome
-
-
-def compact(term: Node | None, prefixes: dict[str, str]) -> str:
-    """Return a short display form: prefixed name for IRIs, the lexical form for literals."""
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        best = ""
-        best_prefix = ""
-        for prefix, iri in prefixes.items():
-            if term.startswith(iri) and len(iri) > len(best):
-                best, best_prefix = iri, prefix
-        local = term[len(best):]
-        if best and local and all(c.isalnum() or c in "-_." for c in local):
-            return f"{best_prefix}:{local}"
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        return str(term)
-    return f"_:{term}"
+from .terms import display_text as compact
 
 
 def render_table(outcome: QueryOutcome, prefixes: dict[str, str]) -> str:

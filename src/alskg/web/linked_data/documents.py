@@ -229,13 +229,18 @@ def vocabulary() -> Response:
     return respond(vocabulary_document(), None)
 
 
+def in_format(name: str, ext: str, document: Callable[[], Document]) -> Response:
+    """Serve document `name` in the one format its suffix names (404 for an unknown suffix)."""
+    key = EXTENSIONS.get(ext)
+    if key is None:
+        raise not_found(service().base + name + "." + ext)
+    return respond(document(), key)
+
+
 @blueprint.get("/vocab.<ext>")
 def vocabulary_in(ext: str) -> Response:
     """Serve the vocabulary in one format (`/vocab.ttl`, `/vocab.html`, ...)."""
-    key = EXTENSIONS.get(ext)
-    if key is None:
-        raise not_found(service().base + "vocab." + ext)
-    return respond(vocabulary_document(), key)
+    return in_format("vocab", ext, vocabulary_document)
 
 
 @blueprint.get("/vocab/<version>")
@@ -300,10 +305,7 @@ def dataset() -> Response:
 @blueprint.get("/dataset.<ext>")
 def dataset_in(ext: str) -> Response:
     """Serve the dataset description in one format."""
-    key = EXTENSIONS.get(ext)
-    if key is None:
-        raise not_found(service().base + "dataset." + ext)
-    return respond(dataset_document(), key)
+    return in_format("dataset", ext, dataset_document)
 
 
 @blueprint.get("/.well-known/void")
