@@ -3,7 +3,7 @@
 
 Determinism: every file is written by this module's own serializers (rdflib's TriG and RDF/XML
 output order depends on the hash seed), subjects, predicates and objects are sorted, blank nodes
-carry canonical labels (`alskg.nquads.canonical`, as in the build) and gzip headers have mtime 0
+carry canonical labels (`formats.nquads.canonical`, as in the build) and gzip headers have mtime 0
 and no file name. The same build therefore gives byte-identical files.
 
 Which graphs: `alskg.nq`, `alskg.trig` and `alskg.jsonld` hold every named graph of the build

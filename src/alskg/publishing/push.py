@@ -1,4 +1,4 @@
-"""Publish the current build into a remote SPARQL store, graph by graph, and verify the counts.
+"""Push the current build into a remote SPARQL store, graph by graph, and verify the counts.
 
 Two ways to write, both standard:
 

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Dataset, URIRef
 from rdflib.term import Node
 
 from ..build.store import BuiltDataset
 from ..curation.namespaces import graph_iri, prefixes
+from ..formats.terms import parse_term
 
 
 def resolve_term(text: str, table: dict[str, str] | None = None) -> Node:
-    """Turn `<iri>`, an absolute IRI, a prefixed name or a CURIE (or `"literal"`) into a term."""
-    table = table or prefixes()
-    text = text.strip()
-    if text.startswith("<") and text.endswith(">"):
-        return URIRef(text[1:-1])
-    if text.startswith('"') and text.endswith('"'):
-        return Literal(text[1:-1])
-    if text == "a":
-        return URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    prefix, sep, local = text.partition(":")
-    if sep and prefix in table:
-        return URIRef(table[prefix] + local)
-    return URIRef(text)
+    """Turn `<iri>`, an absolute IRI, a prefixed name, `a` or a `"literal"` into a checked term."""
+    return parse_term(text, table or prefixes())
 
 
 def explain_triple(built: BuiltDataset, subject: str, predicate: str, obj: str

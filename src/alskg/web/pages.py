@@ -2,7 +2,7 @@
 and the downloads page, plus the dump files themselves at /downloads/<file>.
 
 The dumps are written once per build, lazily on the first request, into `<build>/downloads/`
-(alskg.export.ensure_downloads: deterministic files, SHA256SUMS written last) and served with the
+(publishing.dumps.ensure_downloads: deterministic files, SHA256SUMS written last) and served with the
 file's SHA-256 as a strong ETag.
 """
 
