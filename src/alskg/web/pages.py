@@ -2,8 +2,8 @@
 and the downloads page, plus the dump files themselves at /downloads/<file>.
 
 The dumps are written once per build, lazily on the first request, into `<build>/downloads/`
-(publishing.dumps.ensure_downloads: deterministic files, SHA256SUMS written last) and served with the
-file's SHA-256 as a strong ETag.
+(publishing.dumps.ensure_downloads: deterministic files, SHA256SUMS written last) and served
+with the file's SHA-256 as a strong ETag.
 """
 
 from __future__ import annotations
