@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request
 from ...formats import media as formats
 from ...query.engines.base import DatasetSpec
 from ...query.sparqltext import query_form
+from ..http import negotiate
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -96,15 +97,13 @@ def choose_format(call: SparqlCall, request: Request) -> formats.Format:
             raise ProtocolError(400, f"Unknown format {call.format_param!r} for a {form} "
                                 f"query; use one of: {names}")
         return fmt
-    return negotiate(request, form)
+    return result_format(request, form)
 
 
-def negotiate(request: Request, form: str) -> formats.Format:
-    """Choose the format for a form from the Accept header with q-values (Werkzeug)."""
+def result_format(request: Request, form: str) -> formats.Format:
+    """Choose the format for a form from the Accept header (the app's one negotiation)."""
     offered = formats.media_types(form)
-    if not request.headers.get("Accept"):
-        return formats.offered(form)[0]
-    best = request.accept_mimetypes.best_match(offered)
+    best = negotiate(offered, default=formats.offered(form)[0].media_type)
     if best is None:
         wanted = request.headers.get("Accept", "")
         raise ProtocolError(406, f"None of the requested media types ({wanted}) is available "

@@ -35,8 +35,7 @@ def sparql() -> Response:
 
 def describe_service() -> Response:
     """Serve the query page to browsers, else the service description (RDF, negotiated)."""
-    html_wanted = request.accept_mimetypes.best_match(
-        ["text/turtle", HTML] + formats.media_types("CONSTRUCT"))
+    html_wanted = negotiate(["text/turtle", HTML] + formats.media_types("CONSTRUCT"))
     if html_wanted == HTML and request.args.get("format") is None:
         return query_page()
     fmt_name = request.args.get("format")
