@@ -89,3 +89,14 @@ def test_missing_and_corrupt_builds_are_told_apart(tmp_path: Path) -> None:
     built.dataset_file.write_text("<x> <y> <z> .\n", encoding="utf-8")
     with pytest.raises(BuildCorrupt, match=DATASET_FILE):
         open_build(tmp_path)
+
+
+def test_the_build_folder_setting_has_one_name(tmp_path: Path) -> None:
+    """`ALSKG_BUILD_DIR` names the build folder for the CLI and the server alike; the old
+    server-only name `ALSKG_BUILD_ROOT` is still read."""
+    from alskg.config import settings
+
+    folder = str(tmp_path)
+    assert settings(environ={"ALSKG_BUILD_DIR": folder})["ALSKG_BUILD_DIR"] == folder
+    assert settings({"ALSKG_BUILD_ROOT": folder}, environ={})["ALSKG_BUILD_DIR"] == folder
+    assert settings(environ={"ALSKG_BUILD_ROOT": folder})["ALSKG_BUILD_DIR"] == folder

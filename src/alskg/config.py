@@ -38,6 +38,9 @@ def settings(overrides: Mapping[str, Any] | None = None,
     """Return the settings: defaults, then ALSKG_* environment variables, then overrides."""
     environ = os.environ if environ is None else environ
     result = dict(DEFAULTS)
+    for old, new in _OLD_NAMES.items():
+        if old in environ and new not in environ:
+            result[new] = environ[old]
     for key in DEFAULTS:
         if key in environ:
             result[key] = _coerce(key, environ[key])

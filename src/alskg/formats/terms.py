@@ -92,9 +92,11 @@ def checked(term: Node) -> Node:
 
 def checked_iri(text: str) -> URIRef:
     """Return text as an IRI term when it is a valid IRI, else raise BadTerm."""
-    term = checked(URIRef(text))
-    assert isinstance(term, URIRef)
-    return term
+    try:
+        ox.NamedNode(text)  # checked before rdflib sees it (rdflib only warns)
+    except ValueError as exc:
+        raise BadTerm(f"{text[:200]!r} is not a valid IRI ({exc})") from None
+    return URIRef(text)
 
 
 def parse_term(text: str, prefixes: dict[str, str]) -> Node:
