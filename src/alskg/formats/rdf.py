@@ -214,6 +214,7 @@ def to_ntriples(triples: Iterable[Triple]) -> bytes:
 def to_rdfxml(triples: Iterable[Triple], table: dict[str, str] | None = None) -> bytes:
     """Serialize triples as flat RDF/XML: one rdf:Description per subject, sorted."""
     table = dict(table or serialization_prefixes())
+    table.setdefault("rdf", str(RDF))  # rdf:RDF and rdf:Description need it, whatever the table
     grouped = _grouped(triples)
     names = Names(table, local=_NCNAME)
     qnames: dict[Node, str] = {}
