@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args()
 
-    from alskg.engines.base import DatasetSpec, QueryTimeout, open_engine
+    from alskg.query.engines import DatasetSpec, QueryTimeout, open_engine
 
     base_rss = rss_mb()
     started = time.perf_counter()

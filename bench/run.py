@@ -367,8 +367,8 @@ def synthetic_data(target: int, out_dir: Path) -> tuple[Path, int]:
 
 def reasoning_times(modes: tuple[str, ...]) -> dict[str, float]:
     """Time alskg.reasoning.reason on the ALS ontology and data in each mode."""
+    from alskg.curation.sources import load_sources
     from alskg.reasoning import reason
-    from alskg.sources import load_sources
 
     sources = load_sources()
     result = {}
@@ -383,8 +383,8 @@ def reasoning_synthetic(path: Path, modes: tuple[str, ...]) -> dict[str, Any]:
     """Time reasoning on a synthetic data file with the project ontology."""
     from rdflib import Graph
 
+    from alskg.curation.sources import load_sources
     from alskg.reasoning import reason
-    from alskg.sources import load_sources
 
     ontology = load_sources().ontology
     data = Graph().parse(path, format="nt")
@@ -415,7 +415,7 @@ def row_count(body: bytes, accept: str) -> int:
 
 def bench_queries() -> list[tuple[str, str, str, str]]:
     """Every HTTP case: (key, form, text, accept), the named queries sent as text."""
-    from alskg.catalog import load_catalog
+    from alskg.query.catalog import load_catalog
 
     catalog = {q.name: q for q in load_catalog()}
     cases = [(key, form, text, JSON if form == "SELECT" else TURTLE)
@@ -432,7 +432,7 @@ ALSKG_SERVERS = ("alskg", "alskg-gunicorn")
 def http_section(build_root: Path, workdir: Path, duration: float, connections: int,
                  loader: Callable[..., Load]) -> dict[str, Any]:
     """Start each server in turn and load-test the same queries on it."""
-    from alskg.catalog import load_catalog
+    from alskg.query.catalog import load_catalog
 
     dataset = build_root / "current" / "dataset.nq"
     merged = workdir / "merged.nt"
@@ -875,7 +875,7 @@ def main() -> None:
                 path.rename(nt)
                 started = time.perf_counter()
                 done = subprocess.run(
-                    [PY, "-c", "from alskg.cli_scale import import_command; import_command()",
+                    [PY, "-c", "from alskg.cli.store import import_command; import_command()",
                      str(nt), "--store-path", str(workdir / f"store-{size}"),
                      "--without-build"], capture_output=True, text=True, timeout=3600,
                     check=False)

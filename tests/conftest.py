@@ -16,9 +16,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from alskg.build import BuildOptions, build
-from alskg.buildstore import BuiltDataset
-from alskg.engines import Engine, open_engine
+from alskg.build.pipeline import BuildOptions, build
+from alskg.build.store import BuiltDataset
+from alskg.query.engines import Engine, open_engine
 from alskg.web import create_app
 
 
@@ -33,14 +33,14 @@ def build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built(build_root: Path) -> BuiltDataset:
     """The session's build, opened."""
-    from alskg.buildstore import open_build
+    from alskg.build.store import open_build
 
     return open_build(build_root)
 
 
 def make_app(build_root: Path, **overrides: object) -> Flask:
     """Create an app over a build, answering queries inline (no worker processes)."""
-    config: dict[str, object] = {"ALSKG_BUILD_ROOT": str(build_root), "ALSKG_EXECUTOR": "inline",
+    config: dict[str, object] = {"ALSKG_BUILD_DIR": str(build_root), "ALSKG_EXECUTOR": "inline",
                                  "TESTING": True}
     config.update(overrides)
     return create_app(config)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alskg.catalog import load_catalog
-from alskg.export import CHECKSUM_FILE, DUMP_FILES
+from alskg.publishing.dumps import CHECKSUM_FILE, DUMP_FILES
+from alskg.query.catalog import load_catalog
 
 
 @dataclass(frozen=True)

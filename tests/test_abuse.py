@@ -485,7 +485,7 @@ def test_deep_nesting_does_not_crash_the_engine_process(engine: str, kind: str,
     nq.write_text("<urn:a> <urn:b> <urn:c> <https://w3id.org/alskg/graph/asserted> .\n")
     query = tmp_path / "q.rq"
     query.write_text(NESTINGS[kind], encoding="utf-8")
-    code = ("import sys; from pathlib import Path; from alskg.engines import open_engine\n"
+    code = ("import sys; from pathlib import Path; from alskg.query.engines import open_engine\n"
             "from alskg.errors import QuerySyntaxError\n"
             f"e = open_engine({engine!r}, Path({str(nq)!r}))\n"
             f"q = Path({str(query)!r}).read_text(encoding='utf-8')\n"
@@ -501,8 +501,9 @@ def test_small_query_cannot_keep_the_engine_parsing(engine: str, tmp_path: Path,
     """A 400-byte query of nested RDF collections: the engine gives up within its time limit."""
     nq = tmp_path / "d.nq"
     nq.write_text("<urn:a> <urn:b> <urn:c> <https://w3id.org/alskg/graph/asserted> .\n")
-    code = ("import sys, time; from pathlib import Path; from alskg.engines import open_engine\n"
-            "from alskg.engines.base import QueryTimeout\n"
+    code = ("import sys, time; from pathlib import Path\n"
+            "from alskg.query.engines import open_engine\n"
+            "from alskg.query.engines.base import QueryTimeout\n"
             "from alskg.errors import QuerySyntaxError\n"
             f"e = open_engine({engine!r}, Path({str(nq)!r}))\n"
             "q = 'ASK { ?s ?p ' + '(' * 199 + ')' * 199 + ' }'\n"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from alskg import resources
-from alskg.buildstore import open_build
+from alskg.build.store import open_build
 from alskg.cli import main
-from alskg.namespaces import graph_iri
+from alskg.curation import paths as resources
+from alskg.curation.namespaces import graph_iri
 
 CLAIM_PREFIXES = """
 @prefix als: <https://w3id.org/alskg/vocab#> .
@@ -143,7 +143,7 @@ def test_receipt_records_inputs_versions_counts_and_hash(build_root: Path) -> No
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
-    from alskg.build import BuildOptions, build
+    from alskg.build.pipeline import BuildOptions, build
 
     first = build(BuildOptions(root=tmp_path / "one"))
     second = build(BuildOptions(root=tmp_path / "two"))
@@ -251,9 +251,9 @@ def test_query_table_with_predeclared_prefixes(build_root: Path) -> None:
 @pytest.mark.parametrize("case", ["malformed-curie", "hp-label-mismatch"])
 def test_registry_cache_gives_the_same_verdicts(sources_copy: tuple[Path, Path], tmp_path: Path,
                                                 case: str) -> None:
-    from alskg.registry_cache import CACHE_FILE
-    from alskg.sources import load_sources
-    from alskg.validate import validate_sources
+    from alskg.curation.registry_cache import CACHE_FILE
+    from alskg.curation.sources import load_sources
+    from alskg.curation.validate import validate_sources
 
     ontology, data = sources_copy
     body, node = BAD_CASES[case]
@@ -267,7 +267,7 @@ def test_registry_cache_gives_the_same_verdicts(sources_copy: tuple[Path, Path],
 
 
 def test_registry_cache_from_other_library_versions_is_ignored(tmp_path: Path) -> None:
-    from alskg.registry_cache import CACHE_FILE, Registries
+    from alskg.curation.registry_cache import CACHE_FILE, Registries
 
     poisoned = {"versions": {"bioregistry": "0", "hpo3": "0"},
                 "patterns": {"HP": ["hp", "^x$"]}, "hpo_labels": {"HP:0002015": "wrong"}}

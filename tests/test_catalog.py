@@ -16,12 +16,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.plugins.sparql import prepareQuery
 
-from alskg.catalog import PARAM_TYPES, NamedQuery, Parameter, ParameterError, load_catalog
 from alskg.cli import main
-from alskg.engines.base import DatasetSpec, Engine, QueryOutcome
-from alskg.examples import examples_graph, published_text, query_iri
-from alskg.namespaces import SCHEMA, SH, graph_iri, prefixes
-from alskg.sparqltext import masked, query_form
+from alskg.curation.namespaces import SCHEMA, SH, graph_iri, prefixes
+from alskg.query.catalog import PARAM_TYPES, NamedQuery, Parameter, ParameterError, load_catalog
+from alskg.query.engines.base import DatasetSpec, Engine, QueryOutcome
+from alskg.query.examples import examples_graph, published_text, query_iri
+from alskg.query.sparqltext import masked, query_form
 
 QUERIES = load_catalog()
 ID = "https://w3id.org/alskg/id/"

@@ -17,9 +17,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from werkzeug.test import TestResponse
 
-from alskg.catalog import load_catalog
-from alskg.namespaces import SH
-from alskg.sparqltext import query_form
+from alskg.curation.namespaces import SH
+from alskg.query.catalog import load_catalog
+from alskg.query.sparqltext import query_form
 
 QUERIES = load_catalog()
 ID = "https://w3id.org/alskg/id/"

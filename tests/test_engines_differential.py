@@ -22,10 +22,10 @@ from rdflib import BNode, Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from alskg.catalog import NamedQuery, load_catalog
-from alskg.engines.base import DatasetSpec, Engine, QueryOutcome
-from alskg.namespaces import graph_iri
-from alskg.sparqltext import masked
+from alskg.curation.namespaces import graph_iri
+from alskg.query.catalog import NamedQuery, load_catalog
+from alskg.query.engines.base import DatasetSpec, Engine, QueryOutcome
+from alskg.query.sparqltext import masked
 
 NUMERIC = {str(XSD[t]) for t in (
     "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",

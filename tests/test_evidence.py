@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from alskg.cli import main
-from alskg.evidence import EvidenceMatrix, compute_matrix, matrix_from_results, render_text
+from alskg.query.evidence import EvidenceMatrix, compute_matrix, matrix_from_results, render_text
 
 ID = "https://w3id.org/alskg/id/"
 VOCAB = "https://w3id.org/alskg/vocab#"

@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from alskg import export as export_module
-from alskg.buildstore import BuiltDataset
-from alskg.cli_export import COMMANDS, export_command
-from alskg.export import CHECKSUM_FILE, DUMP_FILES, FORMAT_KEYS, export, write_atomic
-from alskg.namespaces import graph_iri
+from alskg.build.store import BuiltDataset
+from alskg.cli.export import COMMANDS, export_command
+from alskg.curation.namespaces import graph_iri
+from alskg.publishing import dumps as export_module
+from alskg.publishing.dumps import CHECKSUM_FILE, DUMP_FILES, FORMAT_KEYS, export, write_atomic
 
 UNION = ("ontology", "asserted", "inferred")
 
@@ -80,8 +80,8 @@ def test_two_exports_are_byte_identical(built: BuiltDataset, exported: Path,
                                         tmp_path: Path) -> None:
     """A second export, in another process with another hash seed, gives the same bytes."""
     again = tmp_path / "again"
-    code = ("import sys; from pathlib import Path; from alskg.buildstore import open_build; "
-            "from alskg.export import export; "
+    code = ("import sys; from pathlib import Path; from alskg.build.store import open_build; "
+            "from alskg.publishing.dumps import export; "
             "export(open_build(Path(sys.argv[1])), Path(sys.argv[2]))")
     root = built.path.parent.parent
     subprocess.run([sys.executable, "-c", code, str(root), str(again)], check=True,

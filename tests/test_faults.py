@@ -7,8 +7,8 @@
 * a build interrupted midway (a BuildWriter's temporary folder left behind, an exception or an
   interrupt during `build`): the previous build is still the one served and `current` is
   unchanged; the next build removes the debris;
-* a corrupt or missing build: `open_build` raises BuildMissing naming the file and `alskg serve`
-  exits non-zero naming it;
+* a corrupt or missing build: `open_build` raises BuildCorrupt or BuildMissing naming the file
+  and `alskg serve` exits non-zero naming it;
 * a full disk during export: a clear error and no partial file (simulated ENOSPC; also a real
   tiny tmpfs where mounting one is allowed).
 """
@@ -39,9 +39,9 @@ from conftest import LiveServer, free_port
 from rdflib import Graph, Literal, URIRef
 from w3c import write_build
 
-from alskg import build as build_module
-from alskg.buildstore import DATASET_FILE, RECEIPT_FILE, BuildWriter, open_build
-from alskg.errors import BuildMissing
+from alskg.build import pipeline as build_module
+from alskg.build.store import DATASET_FILE, RECEIPT_FILE, BuildWriter, open_build
+from alskg.errors import BuildCorrupt, BuildMissing
 
 A = "https://w3id.org/alskg/"
 SLOW_COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
@@ -244,7 +244,12 @@ def test_writer_left_behind_keeps_the_previous_build(published: tuple[Path, Any]
     writer = BuildWriter(root)                      # a build that dies after writing half
     with (writer.tmp / DATASET_FILE).open("w") as handle:
         handle.write(tiny_lines("half")[0][:20])
-    # ... and the process is gone: nothing published
+    # ... and its process is gone (the folder is named after a process that has exited)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = writer.tmp.with_name(f".tmp-{gone}-{writer.tmp.name.rsplit('-', 1)[-1]}")
+    writer.tmp.rename(dead)
+    writer.tmp = dead
     assert current_target(root) == before
     assert open_build(root).content_hash == previous.content_hash
     assert writer.tmp.is_dir()
@@ -261,7 +266,7 @@ def test_writer_left_behind_keeps_the_previous_build(published: tuple[Path, Any]
 def test_build_error_midway_keeps_the_previous_build(published: tuple[Path, Any],
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      error: BaseException) -> None:
-    """`alskg.build.build` fails after writing the dataset: nothing is published or left."""
+    """`build.pipeline.build` fails after writing the dataset: nothing is published or left."""
     root, previous = published
     before = current_target(root)
     graph = Graph()
@@ -370,7 +375,8 @@ def test_open_build_names_the_corrupt_or_missing_file(published: tuple[Path, Any
                                                       name: str) -> None:
     root, _ = published
     path = CORRUPTIONS[name](root)
-    with pytest.raises(BuildMissing) as caught:
+    expected = BuildMissing if name == "missing-current" else BuildCorrupt
+    with pytest.raises(expected) as caught:
         open_build(root)
     assert str(path) in str(caught.value), caught.value
 
@@ -432,8 +438,8 @@ def test_serve_exits_naming_the_corrupt_file(published: tuple[Path, Any], name: 
 
 @pytest.fixture(scope="module")
 def export_module() -> Any:
-    """alskg.export (being written in parallel): skip when it is not there yet."""
-    return pytest.importorskip("alskg.export")
+    """alskg.publishing.dumps (being written in parallel): skip when it is not there yet."""
+    return pytest.importorskip("alskg.publishing.dumps")
 
 
 def test_full_disk_during_export_leaves_no_partial_file(built: Any, tmp_path: Path,

@@ -31,7 +31,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from w3c import write_build
 
-from alskg.catalog import PARAM_TYPES, Parameter, ParameterError, load_catalog
+from alskg.query.catalog import PARAM_TYPES, Parameter, ParameterError, load_catalog
 
 DOCUMENTED = {200, 304, 400, 403, 405, 406, 413, 415, 503}
 NAMED_QUERY_STATUSES = DOCUMENTED | {404}   # an unknown query name is 404 (JSON error)

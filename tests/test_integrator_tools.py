@@ -1,5 +1,6 @@
 """The exports checked with integrators' own tools, offline: KGX's validator (kgx 2.x, through the
-alskg.kgx_validate shim) on nodes.tsv/edges.tsv, and sssom-py's `sssom validate` on the SSSOM file.
+alskg.publishing.kgx_validate shim) on nodes.tsv/edges.tsv, and sssom-py's `sssom validate` on
+the SSSOM file.
 
 Every test runs with outbound connections refused (loopback only), so a tool that tried to fetch
 a schema or a JSON-LD context would fail here instead of hanging."""

@@ -14,10 +14,10 @@ import yaml
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
-from alskg.buildstore import BuiltDataset
-from alskg.export import load_build
-from alskg.kgx import EDGE_COLUMNS, NODE_COLUMNS, kgx_tables
-from alskg.namespaces import ALS, DEFAULT_BASE, graph_iri
+from alskg.build.store import BuiltDataset
+from alskg.curation.namespaces import ALS, DEFAULT_BASE, graph_iri
+from alskg.publishing.dumps import load_build
+from alskg.publishing.kgx import EDGE_COLUMNS, NODE_COLUMNS, kgx_tables
 
 biolink_model = pytest.importorskip("biolink_model")
 PACKAGE_DIR = Path(next(iter(biolink_model.__path__)))  # a namespace package: no __file__

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from alskg.buildstore import BuiltDataset
-from alskg.export import context_document
-from alskg.namespaces import ALS, DEFAULT_BASE, graph_iri
+from alskg.build.store import BuiltDataset
+from alskg.curation.namespaces import ALS, DEFAULT_BASE, graph_iri
+from alskg.formats.rdf import context_document
 
 ALS_IRI = URIRef(DEFAULT_BASE + "id/disease/als")
 MSC = URIRef(DEFAULT_BASE + "id/intervention/msc-therapy")
@@ -258,7 +258,7 @@ def test_live_server_turtle(live_server: object) -> None:
 
 def test_model_picture_follows_the_ontology(dataset: Dataset) -> None:
     """The diagram is drawn from the ontology: every class and every property arrow appears."""
-    from alskg.diagram import model_svg, read_model
+    from alskg.web.diagram import model_svg, read_model
 
     ontology = Graph()
     for triple in dataset.graph(URIRef(graph_iri("ontology"))):

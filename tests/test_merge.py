@@ -11,9 +11,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from alskg import hpo_import
-from alskg.cli_scale import import_command
-from alskg.namespaces import graph_iri
+from alskg.cli.store import import_command
+from alskg.curation import hpo_import
+from alskg.curation.namespaces import graph_iri
 from tests.conftest import LiveServer
 
 BIOLINK = "https://w3id.org/biolink/vocab/"

@@ -22,9 +22,9 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 
 from alskg import formats
-from alskg.engines.base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
-from alskg.engines.oxigraph_engine import OxigraphEngine
-from alskg.executor import QueryRequest, execute
+from alskg.query.engines.base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
+from alskg.query.engines.oxigraph_engine import OxigraphEngine
+from alskg.query.executor import QueryRequest, execute
 from tests.test_engines_differential import (
     PROTOCOL_QUERIES,
     answer_key,
@@ -73,7 +73,7 @@ def both_ways(engine: Engine, query: str, spec: DatasetSpec, key: str,
 
 
 def _form(query: str) -> str:
-    from alskg.sparqltext import query_form
+    from alskg.query.sparqltext import query_form
 
     return query_form(query) or "SELECT"
 
@@ -242,7 +242,7 @@ def test_tricky_literals_survive_every_graph_format(tricky: Engine, key: str) ->
     ("SELECT * WHERE { ?s ?p ?o }", None),
 ])
 def test_top_level_limit(query: str, limit: int | None) -> None:
-    from alskg.sparqltext import top_level_limit
+    from alskg.query.sparqltext import top_level_limit
 
     assert top_level_limit(query) == limit
 

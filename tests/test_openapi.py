@@ -9,10 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from alskg import formats
-from alskg.catalog import NamedQuery, load_catalog
-from alskg.openapi import openapi_document
-from alskg.sparqltext import query_form
+from alskg.formats import media as formats
+from alskg.query.catalog import NamedQuery, load_catalog
+from alskg.query.sparqltext import query_form
+from alskg.web.openapi import openapi_document
 
 QUERIES = load_catalog()
 

@@ -37,10 +37,13 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from test_engines_differential import answer_key, assert_same_answers
 
-from alskg.buildstore import BuiltDataset
-from alskg.catalog import NamedQuery, load_catalog
-from alskg.engines.base import DatasetSpec, QueryTimeout, open_engine
-from alskg.engines.remote_engine import (
+from alskg.build.store import BuiltDataset
+from alskg.curation.namespaces import graph_iri
+from alskg.errors import QuerySyntaxError
+from alskg.publishing.push import GraphLines, Publisher, PublishError, chunks
+from alskg.query.catalog import NamedQuery, load_catalog
+from alskg.query.engines import DatasetSpec, QueryTimeout, open_engine
+from alskg.query.engines.remote_engine import (
     EMPTY_GRAPH,
     RemoteEngine,
     RemoteStoreError,
@@ -49,9 +52,6 @@ from alskg.engines.remote_engine import (
     substitute,
     with_prefixes,
 )
-from alskg.errors import QuerySyntaxError
-from alskg.namespaces import graph_iri
-from alskg.publish import GraphLines, Publisher, PublishError, chunks
 
 SELECT_JSON = {
     "head": {"vars": ["s", "label", "n", "b", "missing"]},
@@ -523,7 +523,7 @@ def test_publish_with_sparql_update_needs_the_grant(virtuoso: Virtuoso, built: B
 @pytest.mark.virtuoso
 def test_publish_command_and_serve_from_the_store(published: str, virtuoso: Virtuoso,
                                                   build_root: Path, built: BuiltDataset) -> None:
-    from alskg.cli_scale import publish_command
+    from alskg.cli.store import publish_command
 
     result = CliRunner().invoke(publish_command, [
         "--store", published, "--gsp-url", virtuoso.url + "/sparql-graph-crud-auth",

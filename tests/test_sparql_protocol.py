@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.query import Result
 
-from alskg.namespaces import SD, graph_iri
+from alskg.curation.namespaces import SD, graph_iri
 
 ALS = "https://w3id.org/alskg/vocab#"
 RILUZOLE = "https://w3id.org/alskg/id/intervention/riluzole"

@@ -13,10 +13,10 @@ import yaml
 from rdflib import Dataset, URIRef
 from rdflib.namespace import SKOS
 
-from alskg.buildstore import BuiltDataset
-from alskg.export import load_build
-from alskg.namespaces import DEFAULT_BASE, graph_iri
-from alskg.sssom import sssom_table
+from alskg.build.store import BuiltDataset
+from alskg.curation.namespaces import DEFAULT_BASE, graph_iri
+from alskg.publishing.dumps import load_build
+from alskg.publishing.sssom import sssom_table
 
 # Required slots of the SSSOM schema (sssom_schema.yaml, `required: true`): on a Mapping
 # subject_id, predicate_id, object_id and mapping_justification; on a MappingSet

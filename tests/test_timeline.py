@@ -13,7 +13,7 @@ import rdflib
 from flask import Flask
 from flask.testing import FlaskClient
 
-from alskg.timeline import KINDS, Timeline, render_svg, timeline_from_rows
+from alskg.web.timeline import KINDS, Timeline, render_svg, timeline_from_rows
 
 ID = "https://w3id.org/alskg/id/"
 SVG_NS = "{http://www.w3.org/2000/svg}"

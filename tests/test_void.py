@@ -10,9 +10,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 from rdflib.term import Node
 
-from alskg.buildstore import BuiltDataset
-from alskg.engines.base import DatasetSpec, Engine, open_engine
-from alskg.namespaces import DEFAULT_BASE, VOID, graph_iri
+from alskg.build.store import BuiltDataset
+from alskg.curation.namespaces import DEFAULT_BASE, VOID, graph_iri
+from alskg.query.engines import DatasetSpec, Engine, open_engine
 
 DATASET = URIRef(DEFAULT_BASE + "dataset")
 CONTENT = ("ontology", "asserted", "inferred", "explanations")
@@ -107,7 +107,7 @@ def test_dataset_description(meta: Graph, built: BuiltDataset) -> None:
     assert meta.value(DATASET, DCTERMS.license) == URIRef(
         "https://creativecommons.org/licenses/by/4.0/")
     assert meta.value(DATASET, DCTERMS.creator) is not None
-    assert str(meta.value(DATASET, OWL.versionInfo)) == built.version
+    assert str(meta.value(DATASET, OWL.versionInfo)) == built.package_version
     assert meta.value(DATASET, VOID.sparqlEndpoint) == URIRef(DEFAULT_BASE + "sparql")
     assert meta.value(DATASET, VOID.uriSpace) == Literal(DEFAULT_BASE + "id/")
     assert URIRef(DEFAULT_BASE + "vocab") in set(meta.objects(DATASET, VOID.vocabulary))

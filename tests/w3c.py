@@ -10,9 +10,9 @@ Two runners share this module:
 * the SPARQL 1.1 **Query** evaluation tests (`manifest-sparql11-query.ttl` and the result-format
   manifests `csv-tsv-res` and `json-res`): each test's data is written to a temporary N-Quads
   file (`qt:data` into the asserted graph, `qt:graphData` into named graphs called by the files'
-  IRIs), opened with `alskg.engines.open_engine` and queried through `Engine.run`, as the server
-  does. Results are compared as multisets with blank-node isomorphism, ORDER BY-aware where the
-  query orders at the top level; graphs are compared by isomorphism.
+  IRIs), opened with `alskg.query.engines.open_engine` and queried through `Engine.run`, as the
+  server does. Results are compared as multisets with blank-node isomorphism, ORDER BY-aware
+  where the query orders at the top level; graphs are compared by isomorphism.
 
 The suites live in $W3C_RDF_TESTS (default `../shared/w3c-rdf-tests` next to the repository).
 Run from the command line too::
@@ -309,12 +309,12 @@ def _http_request(graph: Graph, node: Node) -> HttpRequest:
 
 def write_build(root: Path, lines: Iterable[str], label: str = "test",
                 version: str = "test") -> Any:
-    """Publish a build of N-Quads lines with `BuildWriter`; return the BuiltDataset.
+    """Commit a build of N-Quads lines with `BuildWriter`; return the BuiltDataset.
 
     The receipt carries what the server reads: content hash, dataset size and graph counts.
     """
-    from alskg.buildstore import DATASET_FILE, RECEIPT_FILE, BuildWriter
-    from alskg.nquads import content_hash
+    from alskg.build.store import DATASET_FILE, RECEIPT_FILE, BuildWriter
+    from alskg.formats.nquads import content_hash
 
     ordered = sorted(set(lines))
     counts: Counter[str] = Counter()
@@ -329,7 +329,7 @@ def write_build(root: Path, lines: Iterable[str], label: str = "test",
                    "reasoning": {"mode": "none"}, "validated": False,
                    "created": datetime.now(UTC).isoformat(timespec="seconds")}
         writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
-        return writer.publish(label)
+        return writer.commit(label)
     except BaseException:
         writer.abandon()
         raise
@@ -557,7 +557,7 @@ def query_text(test: QueryTest) -> str:
 
 def has_dataset_clause(text: str) -> bool:
     """Return True when the query names its own dataset (FROM / FROM NAMED)."""
-    from alskg.sparqltext import masked
+    from alskg.query.sparqltext import masked
 
     return bool(_DATASET_CLAUSE.search(masked(text)))
 
@@ -576,7 +576,7 @@ def write_test_dataset(test: QueryTest, folder: Path) -> Path:
 
 def dataset_spec(test: QueryTest, text: str) -> Any:
     """Return the dataset a test's query sees (its own FROM clauses win, as on the server)."""
-    from alskg.engines.base import DatasetSpec
+    from alskg.query.engines.base import DatasetSpec
 
     if has_dataset_clause(text):
         return DatasetSpec(inference=False)
@@ -742,7 +742,7 @@ def _extend(row: Row, candidate: Row, forward: dict[Node, Node],
 
 def order_keys(text: str, variables: list[str]) -> list[str]:
     """Return the projected variables of a top-level ORDER BY (empty when unordered)."""
-    from alskg.sparqltext import masked
+    from alskg.query.sparqltext import masked
 
     plain = masked(text)
     found = None
@@ -811,8 +811,8 @@ def outcome_solutions(outcome: Any) -> Solutions:
 
 
 def served_solutions(outcome: Any, suffix: str) -> Solutions:
-    """Serialize an outcome as the server would (alskg.formats) and parse it back."""
-    from alskg import formats
+    """Serialize an outcome as the server would (alskg.formats.media) and parse it back."""
+    from alskg.formats import media as formats
 
     key = {".srj": "json", ".srx": "xml", ".tsv": "tsv", ".csv": "csv"}[suffix]
     fmt = formats.by_name(key, outcome.form)
@@ -823,7 +823,7 @@ def served_solutions(outcome: Any, suffix: str) -> Solutions:
 
 def compare_csv(expected_path: Path, outcome: Any) -> str | None:
     """Compare the server's CSV serialization with an expected CSV file (as text cells)."""
-    from alskg import formats
+    from alskg.formats import media as formats
 
     fmt = formats.by_name("csv", outcome.form)
     assert fmt is not None
@@ -848,8 +848,8 @@ def compare_csv(expected_path: Path, outcome: Any) -> str | None:
 def run_query_test(engine_name: str, test: QueryTest, folder: Path,
                    timeout: float = 20.0) -> Outcome:
     """Run one query test on one engine and judge it."""
-    from alskg.engines import open_engine
     from alskg.errors import QuerySyntaxError
+    from alskg.query.engines import open_engine
 
     started = time.monotonic()
 

@@ -6,10 +6,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .namespaces import DEFAULT_BASE
+from .curation.namespaces import DEFAULT_BASE
 
 DEFAULTS: dict[str, Any] = {
-    "ALSKG_BUILD_ROOT": None,          # folder holding builds/ and current (default ./.alskg)
+    "ALSKG_BUILD_DIR": None,           # folder holding builds/ and current (default ./.alskg)
     "ALSKG_ENGINE": "oxigraph",        # oxigraph | rdflib | remote
     "ALSKG_STORE": None,               # sparql+http://host/sparql for the remote engine
     "ALSKG_STORE_AUTH": None,          # "user:password" for the remote store, if it needs one
@@ -31,6 +31,7 @@ _INT_KEYS = {"ALSKG_QUERY_WORKERS", "ALSKG_MAX_ROWS", "ALSKG_MAX_QUERY_CHARS",
              "ALSKG_CACHE_ENTRIES", "ALSKG_CACHE_ENTRY_BYTES", "ALSKG_CACHE_TOTAL_BYTES",
              "MAX_CONTENT_LENGTH"}
 _FLOAT_KEYS = {"ALSKG_QUERY_TIMEOUT"}
+_OLD_NAMES = {"ALSKG_BUILD_ROOT": "ALSKG_BUILD_DIR"}  # still read, under their new name
 
 
 def settings(overrides: Mapping[str, Any] | None = None,
@@ -38,11 +39,14 @@ def settings(overrides: Mapping[str, Any] | None = None,
     """Return the settings: defaults, then ALSKG_* environment variables, then overrides."""
     environ = os.environ if environ is None else environ
     result = dict(DEFAULTS)
+    for old, new in _OLD_NAMES.items():
+        if old in environ and new not in environ:
+            result[new] = environ[old]
     for key in DEFAULTS:
         if key in environ:
             result[key] = _coerce(key, environ[key])
     for key, value in (overrides or {}).items():
-        result[key] = value
+        result[_OLD_NAMES.get(key, key)] = value
     return result
 
 

@@ -1,4 +1,9 @@
-"""Exceptions that carry a user-facing message (file, line, node, rule) and an exit code."""
+"""Exceptions that carry a user-facing message (file, line, node, rule) and an exit code.
+
+Every error the project raises on purpose is an AlskgError. The CLI reports them once (message,
+exit code); the web layer maps them to HTTP statuses in one place (`web/http.py`). Query errors
+cross the worker-process pipe, so each takes one message argument and pickles.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ class AlskgError(Exception):
     """An error the CLI reports without a traceback."""
 
     exit_code = 1
+    label = ""  # a short kind prefixed to the message where it helps ("malformed query")
 
 
 class SourceSyntaxError(AlskgError):
@@ -27,15 +33,60 @@ class ValidationFailed(AlskgError):
         self.problems = problems
 
 
-class BuildMissing(AlskgError):
-    """No usable build directory (missing or corrupt)."""
+class BuildUnusable(AlskgError):
+    """The build folder cannot be served (missing or corrupt)."""
+
+
+class BuildMissing(BuildUnusable):
+    """There is no build yet (no `current` link)."""
+
+
+class BuildCorrupt(BuildUnusable):
+    """A build exists but a file is missing, unreadable or differs from its receipt."""
 
 
 class WriteFailed(AlskgError, OSError):
     """A file could not be written (e.g. the disk is full); the message names the file."""
 
 
-class QuerySyntaxError(AlskgError):
+class QueryError(AlskgError):
+    """A query could not be answered; the message says why."""
+
+
+class QuerySyntaxError(QueryError):
     """A SPARQL query does not parse."""
+
+    exit_code = 2
+    label = "malformed query"
+
+
+class UnsafeQuery(QueryError):
+    """The request asks for something a read-only, no-fetch endpoint refuses (update, SERVICE)."""
+
+    exit_code = 2
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its deadline and was stopped."""
+
+    exit_code = 3
+
+
+class ServerBusy(QueryError):
+    """Every query worker is occupied, or the one running the query stopped; retry later."""
+
+    exit_code = 3
+
+
+class StoreFailed(QueryError):
+    """The backing SPARQL store failed or refused the query."""
+
+
+class QueryCrashed(QueryError):
+    """The engine failed unexpectedly on a query (a fault of this server, not of the query)."""
+
+
+class BadTerm(AlskgError):
+    """A term taken from a request is not a valid IRI or literal; nothing was queried."""
 
     exit_code = 2

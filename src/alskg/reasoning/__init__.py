@@ -75,7 +75,7 @@ class ReasoningResult:
 def default_rules_dir() -> Path | None:
     """Return ``queries/rules`` of the checkout or installed package, if present."""
     try:
-        from ..resources import queries_dir
+        from ..curation.paths import queries_dir
 
         folder = queries_dir() / "rules"
     except FileNotFoundError:

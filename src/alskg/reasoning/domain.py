@@ -34,7 +34,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from ..namespaces import prefixes
+from ..curation.namespaces import prefixes
 from .terms import Triple, nt_term
 
 BNODE_IRI_PREFIX = "urn:x-alskg-bnode:"

@@ -25,7 +25,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from ..namespaces import prefixes
+from ..curation.namespaces import prefixes
 from .store import FactStore, IdTriple
 from .terms import (
     ASSERTED_GRAPH,

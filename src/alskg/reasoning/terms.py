@@ -9,7 +9,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from ..namespaces import ALS, DEFAULT_BASE, graph_iri
+from ..curation.namespaces import ALS, DEFAULT_BASE, graph_iri
 
 Triple = tuple[Node, Node, Node]
 
@@ -132,25 +132,23 @@ def canonical_bnode_labels(triples: Iterable[Triple]) -> dict[Node, str]:
         if isinstance(o, BNode):
             in_edges.setdefault(o, []).append((s, p))
 
-    def down(node: Node, seen: frozenset[Node]) -> str:
+    def walk(node: Node, seen: frozenset[Node], outward: bool) -> str:
         if not isinstance(node, BNode):
             return nt_term(node)
         if node in seen:
-            return "[cycle]"
-        parts = sorted(f"{nt_term(p)} {down(o, seen | {node})}" for p, o in out_edges.get(node, ()))
-        return "[" + "; ".join(parts) + "]"
-
-    def up(node: Node, seen: frozenset[Node]) -> str:
-        if not isinstance(node, BNode):
-            return nt_term(node)
-        if node in seen:
-            return "(cycle)"
-        parts = sorted(f"{up(s, seen | {node})} {nt_term(p)}" for s, p in in_edges.get(node, ()))
+            return "[cycle]" if outward else "(cycle)"
+        inner = seen | {node}
+        if outward:
+            parts = sorted(f"{nt_term(p)} {walk(o, inner, True)}" for p, o in
+                           out_edges.get(node, ()))
+            return "[" + "; ".join(parts) + "]"
+        parts = sorted(f"{walk(s, inner, False)} {nt_term(p)}" for s, p in
+                       in_edges.get(node, ()))
         return "(" + "; ".join(parts) + ")"
 
     labels: dict[Node, str] = {}
     for node in set(out_edges) | set(in_edges):
-        text = down(node, frozenset()) + " " + up(node, frozenset())
+        text = walk(node, frozenset(), True) + " " + walk(node, frozenset(), False)
         labels[node] = "c" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
     return labels
 

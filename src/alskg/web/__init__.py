@@ -8,12 +8,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from ..config import settings
+from ..query.service import Service
+from . import evidence, pages, queries
 from .fastpath import CachedResponses
+from .http import register_errors
+from .linked_data import documents, explain
 from .metrics import CountRequests, install
-from .service import Service
+from .sparql import view as sparql
+
+BLUEPRINTS = (sparql.blueprint, pages.blueprint, queries.blueprint, evidence.blueprint,
+              documents.blueprint, explain.blueprint)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,21 +32,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service = Service(app.config, metrics)
     app.extensions["alskg"] = service
     atexit.register(service.close)
-
-    from . import catalog_view, evidence_view, pages, resources_view, sparql_view
-
-    for module in (sparql_view, pages, catalog_view, evidence_view, resources_view):
-        app.register_blueprint(module.blueprint)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_errors(app)
 
     @app.context_processor
     def footer_context() -> dict[str, Any]:
-        return {"build_version": service.build.version,
+        return {"build_version": service.build.package_version,
                 "content_hash": service.build.content_hash[:12]}
 
     @app.get("/health")
     def health() -> Response:
         """Report that the server is up, with the build it serves."""
-        return jsonify(ok=True, version=service.build.version,
+        return jsonify(ok=True, version=service.build.package_version,
                        content_hash=service.build.content_hash, engine=service.engine_name)
 
     @app.after_request
@@ -54,20 +58,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             response.headers["Access-Control-Allow-Headers"] = request.headers.get(
                 "Access-Control-Request-Headers", "Accept, Content-Type")
             response.headers["Access-Control-Max-Age"] = "86400"
-        return response
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        message = error.description or error.name
-        if status == 413:
-            limit = app.config["MAX_CONTENT_LENGTH"]
-            message = f"Request body too large: the limit is {limit} bytes"
-        if request.path.startswith("/sparql"):
-            return Response(message + "\n", status=status,
-                            content_type="text/plain; charset=utf-8")
-        response = jsonify(ok=False, error=message, status=status)
-        response.status_code = status
         return response
 
     app.wsgi_app = CachedResponses(  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .cache import ResponseCache
+from ..query.cache import ResponseCache
 from .metrics import ROUTE_KEY, Metrics
 
 StartResponse = Callable[..., Any]

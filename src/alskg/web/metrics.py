@@ -19,8 +19,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from ..metrics_dir import sweep_dead_workers
-from ..sparqltext import query_form
+from ..query.sparqltext import query_form
+from .metrics_dir import sweep_dead_workers
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

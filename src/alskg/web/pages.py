@@ -2,8 +2,8 @@
 and the downloads page, plus the dump files themselves at /downloads/<file>.
 
 The dumps are written once per build, lazily on the first request, into `<build>/downloads/`
-(alskg.export.ensure_downloads: deterministic files, SHA256SUMS written last) and served with the
-file's SHA-256 as a strong ETag.
+(publishing.dumps.ensure_downloads: deterministic files, SHA256SUMS written last) and served
+with the file's SHA-256 as a strong ETag.
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, send_file
 
-from ..diagram import read_model, render_svg
-from ..evidence import EvidenceError, compute_matrix
-from ..export import CHECKSUM_FILE, DUMP_FILES, dump_file, ensure_downloads, read_checksums
-from ..namespaces import graph_iri
-from ..timeline import compute_timeline
-from ..timeline import render_svg as render_timeline
-from .resources_view import QueryFailed, graph_of, local_href, select, service
+from ..curation.namespaces import graph_iri
+from ..publishing.dumps import (
+    CHECKSUM_FILE,
+    DUMP_FILES,
+    dump_file,
+    ensure_downloads,
+    read_checksums,
+)
+from ..query.evidence import EvidenceError, compute_matrix
+from .diagram import read_model, render_svg
+from .http import HTML, HttpError, answer, service
+from .linked_data.facts import graph_of
+from .linked_data.present import local_href
+from .timeline import compute_timeline
+from .timeline import render_svg as render_timeline
 
 blueprint = Blueprint("pages", __name__)
 
@@ -28,12 +36,15 @@ KEY_CLASSES = (("Disease", "diseases"), ("Phenotype", "phenotypes"),
                ("Hypothesis", "hypotheses"))
 
 
+CLASS_COUNTS = ("SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {\n  VALUES ?class { "
+                + " ".join(f"als:{name}" for name, _ in KEY_CLASSES)
+                + " } ?x a ?class } GROUP BY ?class")  # fixed text: the classes are constants
+
+
 def class_counts() -> list[dict[str, Any]]:
     """Return how many instances each key class has (with inference, so subclasses count)."""
     svc = service()
-    values = " ".join(f"als:{name}" for name, _ in KEY_CLASSES)
-    rows = select(svc, f"""SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {{
-  VALUES ?class {{ {values} }} ?x a ?class }} GROUP BY ?class""")
+    rows = svc.rows(CLASS_COUNTS)
     found = {str(row["class"]).rsplit("#", 1)[-1]: int(str(row["n"])) for row in rows}
     als = svc.prefixes["als"]
     return [{"name": name, "label": label, "count": found.get(name, 0),
@@ -44,11 +55,8 @@ def class_counts() -> list[dict[str, Any]]:
 def home() -> Response:
     """The home page: what the graph is, the data model drawn from the ontology, the way in."""
     svc = service()
-    try:
-        model = read_model(graph_of(svc, "ontology"))
-        counts = class_counts()
-    except QueryFailed as exc:
-        return Response(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
+    model = read_model(graph_of(svc, "ontology"))
+    counts = class_counts()
     svg = render_svg(model, lambda iri: local_href(svc, iri) or iri)
     graphs = [{"name": name.rsplit("/", 1)[-1], "triples": count,
                "href": local_href(svc, name) or name}
@@ -63,11 +71,10 @@ def home() -> Response:
                            counts=counts, graphs=graphs, base=svc.base,
                            example=local_href(svc, svc.base + "id/disease/als"),
                            content_hash=svc.build.content_hash)
-    response = Response(html, content_type="text/html; charset=utf-8")
     root = request.script_root
-    response.headers["Link"] = (f'<{root}/.well-known/void>; rel="describedby"; '
-                                f'type="text/turtle", <{root}/sparql>; rel="service"')
-    return response
+    return answer(html, HTML, max_age=None, headers={
+        "Link": f'<{root}/.well-known/void>; rel="describedby"; type="text/turtle", '
+                f'<{root}/sparql>; rel="service"'})
 
 
 def timeline_svg() -> str | None:
@@ -103,10 +110,10 @@ def downloads() -> Response:
     svc = service()
     rows, checksums = file_rows()
     html = render_template("downloads.html", files=rows, checksums=checksums,
-                           version=svc.build.version, content_hash=svc.build.content_hash,
+                           version=svc.build.package_version, content_hash=svc.build.content_hash,
                            graphs=[graph_iri(n, svc.base) for n in
                                    ("ontology", "asserted", "inferred", "explanations", "meta")])
-    return Response(html, content_type="text/html; charset=utf-8")
+    return answer(html, HTML, max_age=None)
 
 
 @blueprint.get("/downloads/<name>")
@@ -115,8 +122,7 @@ def download(name: str) -> Response:
     svc = service()
     entry = dump_file(name)
     if entry is None and name != CHECKSUM_FILE:
-        return Response(f"No download called {name!r}; see /downloads\n", status=404,
-                        content_type="text/plain; charset=utf-8")
+        raise HttpError(404, f"No download called {name!r}; see /downloads")
     folder = ensure_downloads(svc.build)
     path = folder / name
     if name == CHECKSUM_FILE:

@@ -1,0 +1,1 @@
+"""Build: curated sources to an immutable, checksummed dataset (pipeline, store, meta, VoID)."""

@@ -1,0 +1,146 @@
+"""Build the dataset: parse sources, validate, reason, add meta, write an atomic build."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset, Graph, URIRef
+
+from .. import __version__
+from ..curation.namespaces import graph_iri
+from ..curation.sources import Sources, load_sources
+from ..curation.validate import validate_sources
+from ..errors import ValidationFailed
+from ..formats.nquads import content_hash, nquad_lines
+from . import meta
+from .store import (
+    DATASET_FILE,
+    RECEIPT_FILE,
+    BuildWriter,
+    BuiltDataset,
+    default_root,
+    open_build,
+)
+
+PACKAGES = ("rdflib", "owlrl", "pyshacl", "pyoxigraph", "flask")
+
+
+@dataclass
+class BuildOptions:
+    """What a build does: where sources come from, whether it validates and reasons."""
+
+    root: Path = field(default_factory=default_root)
+    ontology_dir: Path | None = None
+    data_dir: Path | None = None
+    validate: bool = True
+    reason: bool = True
+    reasoner: str = "rules"
+
+
+@dataclass
+class AssembledDataset:
+    """The named graphs of a build before they are written, with reasoning figures."""
+
+    graphs: dict[str, Graph]
+    reasoning: dict[str, Any]
+    sources: Sources
+
+    def dataset(self) -> Dataset:
+        """Return an rdflib Dataset holding every named graph."""
+        dataset = Dataset()
+        for name, graph in self.graphs.items():
+            target = dataset.graph(URIRef(graph_iri(name)))
+            for triple in graph:
+                target.add(triple)
+        return dataset
+
+
+def package_versions() -> dict[str, str]:
+    """Return the installed versions of the packages a build depends on."""
+    found = {"alskg": __version__}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "absent"
+    return found
+
+
+def assemble(options: BuildOptions) -> AssembledDataset:
+    """Parse, validate and reason; return the named graphs (nothing is written)."""
+    sources = load_sources(options.ontology_dir, options.data_dir)
+    if options.validate:
+        problems = validate_sources(sources, cache_dir=options.root)
+        if problems:
+            raise ValidationFailed([str(p) for p in problems])
+    graphs: dict[str, Graph] = {"ontology": sources.ontology, "asserted": sources.asserted}
+    reasoning: dict[str, Any] = {"mode": "none"}
+    if options.reason:
+        from ..reasoning import reason
+
+        result = reason(sources.ontology, sources.asserted, mode=options.reasoner)
+        graphs["inferred"] = result.inferred
+        graphs["explanations"] = result.explanations
+        reasoning = {
+            "mode": options.reasoner,
+            "seconds": round(result.seconds, 3),
+            "inferred_triples": len(result.inferred),
+            "noise_filtered": dict(sorted(result.noise_counts.items())),
+            "by_rule": dict(sorted(result.counts_by_rule.items())),
+        }
+    graphs["meta"] = meta.build_meta(graphs, sources, __version__)
+    return AssembledDataset(graphs, reasoning, sources)
+
+
+def build(options: BuildOptions) -> BuiltDataset:
+    """Run a full build and commit it atomically; the previous build stays on any error."""
+    started = time.perf_counter()
+    assembled = assemble(options)
+    lines = nquad_lines((graph_iri(name), graph) for name, graph in
+                        sorted(assembled.graphs.items()))
+    writer = BuildWriter(options.root)
+    try:
+        dataset_path = writer.write_lines(DATASET_FILE, lines)
+        digest = content_hash(lines)
+        receipt = {
+            "version": __version__,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "content_hash": digest,
+            "dataset_file": DATASET_FILE,
+            "dataset_bytes": dataset_path.stat().st_size,
+            "inputs": assembled.sources.checksums(),
+            "packages": package_versions(),
+            "graphs": {graph_iri(n): len(g) for n, g in sorted(assembled.graphs.items())},
+            "triples": sum(len(g) for g in assembled.graphs.values()),
+            "validated": options.validate,
+            "reasoning": assembled.reasoning,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
+        created = str(receipt["created"])
+        return writer.commit(f"{created.replace(':', '')[:17]}-{digest[:12]}")
+    except BaseException:
+        writer.abandon()
+        raise
+
+
+def ensure_build(root: Path | None = None,
+                 notify: Callable[[str], None] | None = None) -> BuiltDataset:
+    """Open the current build, building it first when there is none.
+
+    A build that exists but is corrupt is an error naming the file (BuildCorrupt), never
+    silently rebuilt."""
+    root = root or default_root()
+    if os.path.lexists(root / "current"):
+        return open_build(root)
+    if notify is not None:
+        notify(f"no build in {root}; building first…")
+    return build(BuildOptions(root=root))

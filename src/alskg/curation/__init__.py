@@ -1,0 +1,1 @@
+"""Curation: the curated sources, their validation, the namespaces and resource folders."""

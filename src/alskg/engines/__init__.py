@@ -1,7 +1,0 @@
-"""Query engines behind one small interface: rdflib, Oxigraph (embedded) and a remote store."""
-
-from __future__ import annotations
-
-from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout, UnsafeQuery, open_engine
-
-__all__ = ["DatasetSpec", "Engine", "QueryOutcome", "QueryTimeout", "UnsafeQuery", "open_engine"]

@@ -1,0 +1,1 @@
+"""Formats: the media-type table, negotiation, result and RDF writers, terms, text tables."""

@@ -1,0 +1,1 @@
+"""Querying a build: engines, the killable executor, the query service and named queries."""

@@ -1,0 +1,141 @@
+"""The rdflib engine: pure Python, with a deadline checked inside the store's triples()."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import rdflib.plugins.sparql as rdflib_sparql
+from rdflib import Dataset, URIRef, Variable
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.plugins.stores.memory import Memory
+from rdflib.term import Node
+
+from ...curation.namespaces import DEFAULT_BASE
+from ...errors import QuerySyntaxError
+from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
+
+_VIEW_CACHE_SIZE = 8
+_PREPARED_CACHE_SIZE = 256
+
+
+class DeadlineMemory(Memory):
+    """An in-memory store whose triples() raises QueryTimeout once the deadline has passed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deadline: float | None = None
+
+    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
+        """Yield matches as Memory does, checking the deadline on entry and every 1024 matches."""
+        deadline = self.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryTimeout("query exceeded its time limit")
+        for count, item in enumerate(super().triples(triple_pattern, context)):
+            if deadline is not None and count % 1024 == 1023 and time.monotonic() > deadline:
+                raise QueryTimeout("query exceeded its time limit")
+            yield item
+
+
+class RdflibEngine(Engine):
+    """Answer queries with rdflib's SPARQL evaluator; serialised by a lock (rdflib #1282)."""
+
+    name = "rdflib"
+
+    def __init__(self, dataset_file: Path, *, base: str = DEFAULT_BASE) -> None:
+        super().__init__(base)
+        # Never dereference FROM / FROM NAMED / LOAD IRIs over the network.
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+        self.source = Dataset()
+        self.source.parse(dataset_file, format="nquads")
+        self._views: OrderedDict[tuple[Any, ...], tuple[Dataset, DeadlineMemory]] = OrderedDict()
+        self._prepared: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def graph_names(self) -> list[str]:
+        """Return the IRIs of the named graphs in the dataset."""
+        return sorted(str(g.identifier) for g in self.source.graphs()
+                      if isinstance(g.identifier, URIRef) and len(g))
+
+    def _view(self, default: tuple[str, ...], named: tuple[str, ...] | None) -> tuple[
+            Dataset, DeadlineMemory]:
+        key = (default, named)
+        if key in self._views:
+            self._views.move_to_end(key)
+            return self._views[key]
+        store = DeadlineMemory()
+        view = Dataset(store=store)
+        for iri in default:
+            for triple in self.source.graph(URIRef(iri)):
+                view.default_graph.add(triple)
+        for iri in named if named is not None else self.graph_names():
+            target = view.graph(URIRef(iri))
+            for triple in self.source.graph(URIRef(iri)):
+                target.add(triple)
+        self._views[key] = (view, store)
+        while len(self._views) > _VIEW_CACHE_SIZE:
+            self._views.popitem(last=False)
+        return view, store
+
+    def _prepare(self, query: str) -> Any:
+        prepared = self._prepared.get(query)
+        if prepared is not None:
+            self._prepared.move_to_end(query)
+            return prepared
+        try:
+            prepared = prepareQuery(query, initNs=self.prefixes)
+        except Exception as exc:  # pyparsing's ParseException, unknown prefixes, bad algebra
+            raise QuerySyntaxError(str(exc)) from None
+        self._prepared[query] = prepared
+        while len(self._prepared) > _PREPARED_CACHE_SIZE:
+            self._prepared.popitem(last=False)
+        return prepared
+
+    def _run(self, query: str, spec: DatasetSpec, bindings: dict[str, Node], max_rows: int,
+             deadline: float | None) -> QueryOutcome:
+        default, named = spec.effective(self.base)
+        protocol_dataset = spec.default_graphs is not None or spec.named_graphs is not None
+        with self._lock:
+            prepared = self._prepare(query)
+            if protocol_dataset and prepared.algebra.get("datasetClause"):
+                # The protocol's default-graph-uri / named-graph-uri override FROM / FROM NAMED.
+                prepared = Query(prepared.prologue, CompValue(
+                    prepared.algebra.name, **{**prepared.algebra, "datasetClause": None}))
+            view, store = self._view(default, named)
+            store.deadline = deadline
+            try:
+                return self._evaluate(view, prepared, bindings, max_rows)
+            finally:
+                store.deadline = None
+
+    def _evaluate(self, view: Dataset, prepared: Any, bindings: dict[str, Node],
+                  max_rows: int) -> QueryOutcome:
+        init: dict[Any, Any] = {Variable(k): v for k, v in bindings.items()}
+        result = view.query(prepared, initBindings=init)
+        if result.type == "ASK":
+            return QueryOutcome("ASK", boolean=bool(result.askAnswer))
+        if result.type == "SELECT":
+            names = [str(v) for v in (result.vars or [])]
+            outcome = QueryOutcome("SELECT", variables=names)
+            for count, row in enumerate(result):
+                if count >= max_rows:
+                    outcome.truncated = True
+                    break
+                # rdflib may bind plain Python values (e.g. COALESCE()); those are not RDF terms
+                values: tuple[Any, ...] = tuple(row)  # type: ignore[arg-type]
+                outcome.rows.append(tuple(v if isinstance(v, Node) else None for v in values))
+            return outcome
+        outcome = QueryOutcome(result.type)
+        assert result.graph is not None
+        for count, triple in enumerate(result.graph):
+            if count >= max_rows:
+                outcome.truncated = True
+                break
+            outcome.triples.append(triple)
+        return outcome

@@ -1,0 +1,550 @@
+"""The evidence matrix: interventions × aspects → status, built from two named queries' results.
+
+`matrix_from_results` is a pure function from SPARQL solutions (variable → lexical value) to an
+`EvidenceMatrix`; `compute_matrix` runs the queries through a Service so the matrix works on
+every engine; the web view (HTML, JSON) and `alskg evidence` (table, JSON) render the same object.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..curation.namespaces import ALS, DEFAULT_BASE
+from .evidence_asof import (
+    RegulatoryStatus,
+    evidence_current_to,
+    holds_on,
+    is_investigational,
+    parse_as_of,
+    regulatory_status,
+)
+
+CLAIMS_QUERY = "evidence-matrix-claims"
+INTERVENTIONS_QUERY = "evidence-matrix-interventions"
+SUMMARIES_QUERY = "evidence-matrix-summaries"
+REGULATORY_QUERY = "evidence-matrix-regulatory"
+INVESTIGATIONAL = str(ALS.InvestigationalIntervention)
+
+# Columns in reading order; the first group is always shown, the others where claims exist.
+CORE_ASPECTS = ("safety", "feasibility", "survival", "slowing-progression", "function",
+                "quality-of-life", "cure")
+ASPECT_ORDER = ("safety", "feasibility", "effectiveness", "survival", "slowing-progression",
+                "function", "neuromuscular-improvement", "quality-of-life", "cure")
+# Statuses from strongest to weakest, each with a symbol so a cell survives greyscale printing.
+STATUS_ORDER = ("established", "supported", "suggested", "unproven", "not-shown")
+STATUS_SYMBOLS = {"established": "●", "supported": "◕", "suggested": "◑",
+                  "unproven": "○", "not-shown": "✕"}
+DISCREPANCY_MARK = "≠"
+KIND_LABELS = {"SourceAssertion": "source assertion", "StudyFinding": "study finding"}
+UNKNOWN_SYMBOL = "?"
+INFERRED_MARK = "*"
+Row = Mapping[str, str]
+
+
+class EvidenceError(RuntimeError):
+    """The matrix could not be computed (a query failed or is missing)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A resource a cell or row links to: IRI, label, site path and kind (`id/<kind>/…`)."""
+
+    iri: str
+    label: str
+    href: str
+    kind: str
+
+    def to_json(self) -> dict[str, str]:
+        """Return the link as a JSON object."""
+        return {"iri": self.iri, "label": self.label, "href": self.href, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """A status of the legend: key (slug), label and symbol."""
+
+    key: str
+    label: str
+    symbol: str
+
+    def to_json(self) -> dict[str, str]:
+        """Return the status as a JSON object."""
+        return {"key": self.key, "label": self.label, "symbol": self.symbol}
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """An evidence level: key (slug), label and rank (1 strongest)."""
+
+    key: str
+    label: str
+    rank: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the level as a JSON object."""
+        return {"key": self.key, "label": self.label, "rank": self.rank}
+
+
+@dataclass(frozen=True)
+class ClaimEvidence:
+    """One claim in a cell: its status, whether it is asserted, and what supports it."""
+
+    claim: Link
+    status: StatusInfo
+    asserted: bool
+    statement: str = ""
+    studies: tuple[Link, ...] = ()
+    publications: tuple[Link, ...] = ()
+    ceiling: StatusInfo | None = None
+    exceeds_evidence: bool = False
+    kind: str = ""
+    valid_from: str | None = None
+    valid_until: str | None = None
+    level: LevelInfo | None = None
+    discrepancies: tuple[Link, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the claim as a JSON object (ceiling, level and discrepancies are derived)."""
+        return {**self.claim.to_json(), "kind": self.kind or None,
+                "valid_from": self.valid_from, "valid_until": self.valid_until,
+                "evidence_level": self.level.to_json() if self.level else None,
+                "discrepancies": [d.to_json() for d in self.discrepancies],
+                "status": self.status.key,
+                "status_label": self.status.label, "symbol": self.status.symbol,
+                "asserted": self.asserted, "graph": "asserted" if self.asserted else "inferred",
+                "statement": self.statement or None,
+                "studies": [s.to_json() for s in self.studies],
+                "publications": [p.to_json() for p in self.publications],
+                "evidence_ceiling": self.ceiling.to_json() if self.ceiling else None,
+                "exceeds_evidence": self.exceeds_evidence}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A derived evidence summary of one intervention × aspect (graph/inferred)."""
+
+    link: Link
+    statuses: tuple[StatusInfo, ...]
+    claim_count: int | None = None
+    asserted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the summary as a JSON object."""
+        return {**self.link.to_json(), "statuses": [s.to_json() for s in self.statuses],
+                "claim_count": self.claim_count, "asserted": self.asserted,
+                "graph": "asserted" if self.asserted else "inferred"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Intervention × aspect: its claims (asserted first, strongest first) and derived summary."""
+
+    claims: tuple[ClaimEvidence, ...] = ()
+    summary: Summary | None = None
+
+    @property
+    def status_info(self) -> StatusInfo:
+        """Return the status the cell shows: its first claim's, else its summary's."""
+        if self.claims:
+            return self.claims[0].status
+        assert self.summary is not None and self.summary.statuses
+        return self.summary.statuses[0]
+
+    @property
+    def status(self) -> str:
+        """Return the status key shown in the cell (e.g. `established`)."""
+        return self.status_info.key
+
+    @property
+    def asserted(self) -> bool:
+        """Return True when the status shown is asserted by curators (not inferred)."""
+        if self.claims:
+            return self.claims[0].asserted
+        return self.summary.asserted if self.summary else False
+
+    @property
+    def link(self) -> Link:
+        """Return what the cell's status links to: its first claim, else its summary."""
+        if self.claims:
+            return self.claims[0].claim
+        assert self.summary is not None
+        return self.summary.link
+
+    @property
+    def exceeds_evidence(self) -> bool:
+        """Return True when a rule found a claim's status stronger than its studies allow."""
+        return any(c.exceeds_evidence for c in self.claims)
+
+    @property
+    def discrepancies(self) -> tuple[Link, ...]:
+        """Return the derived discrepancies of the cell's claims."""
+        return tuple(d for c in self.claims for d in c.discrepancies)
+
+    def text(self) -> str:
+        """Return the cell as text: symbol, status word, `*` when inferred, `+n` more claims."""
+        head = self.status_info
+        mark = "" if self.asserted else INFERRED_MARK
+        more = f" +{len(self.claims) - 1}" if len(self.claims) > 1 else ""
+        warn = " !" if self.exceeds_evidence else ""
+        differs = f" {DISCREPANCY_MARK}" if self.discrepancies else ""
+        return f"{head.symbol} {head.label}{mark}{more}{warn}{differs}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the cell as a JSON object."""
+        head = self.status_info
+        return {"status": head.key, "status_label": head.label, "symbol": head.symbol,
+                "asserted": self.asserted, "graph": "asserted" if self.asserted else "inferred",
+                "href": self.link.href, "exceeds_evidence": self.exceeds_evidence,
+                "discrepancies": len(self.discrepancies),
+                "claims": [c.to_json() for c in self.claims],
+                "summary": self.summary.to_json() if self.summary else None}
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """A column: the aspect's key (slug), IRI and label."""
+
+    key: str
+    iri: str
+    label: str
+
+    def to_json(self) -> dict[str, str]:
+        """Return the aspect as a JSON object."""
+        return {"key": self.key, "iri": self.iri, "label": self.label}
+
+
+@dataclass(frozen=True)
+class InterventionRow:
+    """A row: the intervention, its asserted classes, inferred classes and cells by aspect."""
+
+    intervention: Link
+    classes: tuple[Link, ...] = ()
+    inferred_classes: tuple[Link, ...] = ()
+    cells: tuple[tuple[str, Cell], ...] = ()
+    regulatory: tuple[RegulatoryStatus, ...] = ()
+    investigational: bool = False
+
+    def cell(self, aspect: str) -> Cell | None:
+        """Return the cell for an aspect key, or None when no claim covers it."""
+        for key, cell in self.cells:
+            if key == aspect:
+                return cell
+        return None
+
+    def to_json(self, aspects: Sequence[Aspect]) -> dict[str, Any]:
+        """Return the row as a JSON object with one entry (or null) per aspect."""
+        cells = {a.key: (c.to_json() if (c := self.cell(a.key)) else None) for a in aspects}
+        return {"intervention": self.intervention.to_json(),
+                "classes": [c.to_json() for c in self.classes],
+                "inferred_classes": [c.to_json() for c in self.inferred_classes],
+                "regulatory": [r.to_json() for r in self.regulatory],
+                "investigational": self.investigational,
+                "cells": cells}
+
+
+@dataclass(frozen=True)
+class EvidenceMatrix:
+    """Interventions × aspects → status, with the legend of statuses."""
+
+    aspects: tuple[Aspect, ...]
+    rows: tuple[InterventionRow, ...]
+    statuses: tuple[StatusInfo, ...] = field(default_factory=tuple)
+    inference: bool = True
+    as_of: str | None = None
+    evidence_current_to: str | None = None
+
+    def row(self, intervention: str) -> InterventionRow | None:
+        """Return the row of an intervention given by IRI or slug."""
+        for row in self.rows:
+            if intervention in (row.intervention.iri, slug(row.intervention.iri)):
+                return row
+        return None
+
+    def cell(self, intervention: str, aspect: str) -> Cell | None:
+        """Return the cell of (intervention IRI or slug, aspect key), or None."""
+        row = self.row(intervention)
+        return row.cell(aspect) if row else None
+
+    def links(self) -> Iterator[Link]:
+        """Yield every link the matrix shows (rows, classes, claims, studies, publications)."""
+        for row in self.rows:
+            yield row.intervention
+            yield from row.classes
+            yield from row.inferred_classes
+            for _, cell in row.cells:
+                if cell.summary:
+                    yield cell.summary.link
+                for claim in cell.claims:
+                    yield claim.claim
+                    yield from claim.studies
+                    yield from claim.publications
+                    yield from claim.discrepancies
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the matrix as a JSON document (`ok`, aspects, statuses, rows)."""
+        return {"ok": True, "inference": self.inference, "as_of": self.as_of,
+                "evidence_current_to": self.evidence_current_to,
+                "aspects": [a.to_json() for a in self.aspects],
+                "statuses": [s.to_json() for s in self.statuses],
+                "inferred_mark": INFERRED_MARK,
+                "rows": [r.to_json(self.aspects) for r in self.rows]}
+
+
+def slug(iri: str) -> str:
+    """Return the last path segment (or fragment) of an IRI."""
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def make_link(iri: str, label: str | None, base: str = DEFAULT_BASE) -> Link:
+    """Return a Link; IRIs under the base get the site path (`/id/<kind>/<slug>`) as href."""
+    for root in dict.fromkeys((base, DEFAULT_BASE)):
+        if iri.startswith(root):
+            path = iri[len(root):]
+            parts = path.split("/")
+            kind = parts[1] if parts[0] == "id" and len(parts) > 2 else parts[0].split("#")[0]
+            return Link(iri, label or slug(iri), "/" + path, kind)
+    return Link(iri, label or slug(iri), iri, "external")
+
+
+def status_info(key: str, label: str | None) -> StatusInfo:
+    """Return the legend entry of a status key, with its symbol."""
+    return StatusInfo(key, label or key.replace("-", " "), STATUS_SYMBOLS.get(key, UNKNOWN_SYMBOL))
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("true", "1")
+
+
+def _status_rank(key: str) -> int:
+    return STATUS_ORDER.index(key) if key in STATUS_ORDER else len(STATUS_ORDER)
+
+
+def _aspect_rank(aspect: Aspect) -> tuple[int, str]:
+    key = aspect.key
+    return (ASPECT_ORDER.index(key) if key in ASPECT_ORDER else len(ASPECT_ORDER), aspect.label)
+
+
+def _claims(claim_rows: Sequence[Row], base: str) -> dict[tuple[str, str], list[ClaimEvidence]]:
+    """Group claim solutions into ClaimEvidence lists keyed by (intervention IRI, aspect key)."""
+    gathered: dict[str, dict[str, Any]] = {}
+    for row in claim_rows:
+        claim_iri = row.get("claim")
+        if not claim_iri or not row.get("intervention") or not row.get("aspect") \
+                or not row.get("status"):
+            continue
+        key = "\t".join((row["intervention"], row["aspect"], row["status"], claim_iri))
+        entry = gathered.setdefault(key, {
+            "intervention": row["intervention"], "aspect": slug(row["aspect"]),
+            "claim": make_link(claim_iri, row.get("claimLabel"), base),
+            "status": status_info(slug(row["status"]), row.get("statusLabel")),
+            "asserted": False, "statement": "", "evidence": {}, "ceiling": None,
+            "exceeds": False, "kind": slug(row.get("kind") or ""),
+            "valid_from": (row.get("validFrom") or "")[:10] or None,
+            "valid_until": (row.get("validUntil") or "")[:10] or None,
+            "level": None, "discrepancies": {}})
+        entry["asserted"] = entry["asserted"] or _truthy(row.get("asserted"))
+        entry["statement"] = entry["statement"] or row.get("statement") or ""
+        entry["exceeds"] = entry["exceeds"] or _truthy(row.get("exceeds"))
+        if row.get("level") and entry["level"] is None:
+            rank = row.get("levelRank") or ""
+            entry["level"] = LevelInfo(slug(row["level"]), row.get("levelLabel") or "",
+                                       int(rank) if rank.isdigit() else 0)
+        if row.get("discrepancy"):
+            entry["discrepancies"].setdefault(
+                row["discrepancy"], make_link(row["discrepancy"], row.get("discrepancyLabel"),
+                                              base))
+        if row.get("ceiling") and entry["ceiling"] is None:
+            entry["ceiling"] = status_info(slug(row["ceiling"]), row.get("ceilingLabel"))
+        evidence = row.get("evidence")
+        if evidence:
+            entry["evidence"].setdefault(evidence, make_link(evidence, row.get("evidenceLabel"),
+                                                             base))
+    cells: dict[tuple[str, str], list[ClaimEvidence]] = {}
+    for entry in gathered.values():
+        links = sorted(entry["evidence"].values(), key=lambda link: (link.label.lower(), link.iri))
+        claim = ClaimEvidence(
+            entry["claim"], entry["status"], entry["asserted"], entry["statement"],
+            tuple(link for link in links if link.kind == "study"),
+            tuple(link for link in links if link.kind != "study"),
+            entry["ceiling"], entry["exceeds"], KIND_LABELS.get(entry["kind"], entry["kind"]),
+            entry["valid_from"], entry["valid_until"], entry["level"],
+            tuple(sorted(entry["discrepancies"].values(), key=lambda link: link.iri)))
+        cells.setdefault((entry["intervention"], entry["aspect"]), []).append(claim)
+    for claims in cells.values():
+        claims.sort(key=lambda c: (not c.asserted, _status_rank(c.status.key), c.claim.iri))
+    return cells
+
+
+def _summaries(summary_rows: Sequence[Row], base: str) -> dict[tuple[str, str], Summary]:
+    """Group summary solutions by (intervention IRI, aspect key)."""
+    gathered: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in summary_rows:
+        if not all(row.get(k) for k in ("summary", "intervention", "aspect", "status")):
+            continue
+        entry = gathered.setdefault((row["intervention"], slug(row["aspect"])), {
+            "link": make_link(row["summary"], row.get("summaryLabel"), base), "statuses": {},
+            "count": None, "asserted": False})
+        entry["statuses"].setdefault(slug(row["status"]),
+                                     status_info(slug(row["status"]), row.get("statusLabel")))
+        entry["asserted"] = entry["asserted"] or _truthy(row.get("asserted"))
+        if (row.get("claimCount") or "").isdigit():
+            entry["count"] = int(row["claimCount"])
+    return {key: Summary(entry["link"], tuple(sorted(entry["statuses"].values(),
+                                                     key=lambda s: _status_rank(s.key))),
+                         entry["count"], entry["asserted"])
+            for key, entry in gathered.items()}
+
+
+def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[Row],
+                        summary_rows: Sequence[Row] = (), base: str = DEFAULT_BASE,
+                        inference: bool = True, regulatory_rows: Sequence[Row] = (),
+                        as_of: str | None = None) -> EvidenceMatrix:
+    """Build the matrix from the evidence queries' solutions (each a mapping variable → value).
+
+    With `as_of` (an ISO date) only the claims and approvals that held on that date are kept,
+    and interventions whose every dated fact is later are left out; without it, the claims that
+    have not ended and the latest regulatory status.
+    """
+    all_claims = _claims(claim_rows, base)
+    dated = {key[0] for key, found in all_claims.items() if any(c.valid_from for c in found)}
+    claims = {key: kept for key, found in all_claims.items()
+              if (kept := [c for c in found if holds_on(c.valid_from, c.valid_until, as_of)])}
+    summaries = {key: summary for key, summary in _summaries(summary_rows, base).items()
+                 if key in claims or key not in all_claims}
+    regulatory = regulatory_status(regulatory_rows, as_of)
+    dated |= {row["intervention"] for row in regulatory_rows if row.get("intervention")}
+    cells = {key: Cell(tuple(claims.get(key, ())), summaries.get(key))
+             for key in dict.fromkeys([*claims, *summaries])}
+    aspects: dict[str, Aspect] = {}
+    for row in [*claim_rows, *summary_rows]:
+        if row.get("aspect"):
+            key = slug(row["aspect"])
+            if key not in aspects or not aspects[key].label:
+                aspects[key] = Aspect(key, row["aspect"], row.get("aspectLabel") or "")
+    for key in CORE_ASPECTS:
+        aspects.setdefault(key, Aspect(key, f"{base}id/aspect/{key}", ""))
+    columns = tuple(sorted((Aspect(a.key, a.iri, a.label or a.key.replace("-", " "))
+                            for a in aspects.values()), key=_aspect_rank))
+
+    labels: dict[str, str] = {}
+    classes: dict[str, dict[str, Link]] = {}
+    inferred: dict[str, dict[str, Link]] = {}
+    for row in intervention_rows:
+        iri = row.get("intervention")
+        if not iri:
+            continue
+        labels[iri] = labels.get(iri) or row.get("interventionLabel") or ""
+        classes.setdefault(iri, {})
+        inferred.setdefault(iri, {})
+        if row.get("class") and row["class"] != INVESTIGATIONAL:
+            target = inferred if _truthy(row.get("inferred")) else classes
+            target[iri][row["class"]] = make_link(row["class"], row.get("classLabel"), base)
+    for intervention, _ in cells:
+        labels.setdefault(intervention, "")
+        classes.setdefault(intervention, {})
+        inferred.setdefault(intervention, {})
+
+    rows = []
+    for iri, label in labels.items():
+        row_cells = tuple((a.key, cells[(iri, a.key)]) for a in columns if (iri, a.key) in cells)
+        statuses = regulatory.get(iri, ())
+        if iri in dated and not row_cells and not statuses:
+            continue  # everything known about it is dated after `as_of`
+        rows.append(InterventionRow(
+            make_link(iri, label, base),
+            tuple(sorted(classes[iri].values(), key=lambda link: link.iri)),
+            tuple(sorted(inferred[iri].values(), key=lambda link: link.iri)),
+            row_cells, statuses, is_investigational(statuses)))
+    drug = str(ALS.Drug)
+    rows.sort(key=lambda r: (not any(c.iri == drug or c.iri.endswith("vocab#Drug")
+                                     for c in r.classes),
+                             not r.cells, r.intervention.label.lower()))
+
+    seen_statuses = {c.status.key: c.status for found in claims.values() for c in found}
+    seen_statuses.update({s.key: s for summary in summaries.values() for s in summary.statuses
+                          if s.key not in seen_statuses})
+    legend = [seen_statuses.get(key) or status_info(key, None) for key in STATUS_ORDER]
+    legend += [s for k, s in sorted(seen_statuses.items()) if k not in STATUS_ORDER]
+    return EvidenceMatrix(columns, tuple(rows), tuple(legend), inference, as_of,
+                          evidence_current_to(regulatory_rows))
+
+
+def solution_rows(body: bytes) -> list[dict[str, str]]:
+    """Parse a SPARQL JSON results document into rows of variable → lexical value."""
+    document = json.loads(body)
+    return [{name: str(value.get("value", "")) for name, value in binding.items()}
+            for binding in document.get("results", {}).get("bindings", [])]
+
+
+class QueryService(Protocol):
+    """What compute_matrix needs from the web Service: `base` and `query()`."""
+
+    base: str
+    catalog: tuple[Any, ...]
+
+    def query(self, text: str, *, spec: Any = None, bindings: Any = None,
+              format_key: str = "json", max_rows: int | None = None) -> Any:
+        """Run a query and return a QueryResponse."""
+
+
+def compute_matrix(service: QueryService, inference: bool = True,
+                   as_of: str | None = None) -> EvidenceMatrix:
+    """Run the evidence queries through the Service (any engine) and build the matrix.
+
+    `as_of` is the raw date text of the request; a malformed one or one after the date the
+    evidence was last checked raises AsOfError (naming the parameter `as_of`).
+    """
+    from .catalog import find_query
+    from .engines.base import DatasetSpec
+
+    results = []
+    for name in (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY, REGULATORY_QUERY):
+        named = find_query(name, service.catalog)
+        if named is None:
+            raise EvidenceError(f"named query {name!r} is missing from queries/")
+        response = service.query(named.text, spec=DatasetSpec(inference=inference),
+                                 format_key="json")
+        if response.error is not None:
+            raise EvidenceError(f"query {name!r} failed: {response.error}")
+        results.append(solution_rows(response.body))
+    day = parse_as_of(as_of, evidence_current_to(results[3]))
+    return matrix_from_results(results[0], results[1], results[2], service.base, inference,
+                               results[3], day)
+
+
+def render_text(matrix: EvidenceMatrix) -> str:
+    """Return the matrix as an aligned text table with a legend (for the terminal)."""
+    header = ["intervention", "approval", *(a.key for a in matrix.aspects), "inferred classes"]
+    body = []
+    for row in matrix.rows:
+        cells = [(c.text() if (c := row.cell(a.key)) else "—") for a in matrix.aspects]
+        extra = ", ".join(c.label + INFERRED_MARK for c in row.inferred_classes)
+        approval = "; ".join(r.text() for r in row.regulatory) or (
+            "investigational" + INFERRED_MARK if row.investigational else "—")
+        body.append([row.intervention.label, approval, *cells, extra])
+    if not any(line[-1] for line in body):
+        header.pop()
+        body = [line[:-1] for line in body]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    legend = "  ".join(f"{s.symbol} {s.label}" for s in matrix.statuses)
+    notes = [f"legend: {legend}  — no claim",
+             f"{INFERRED_MARK} inferred (graph/inferred); unmarked statuses are asserted "
+             "(graph/asserted)"]
+    if any(cell.discrepancies for row in matrix.rows for _, cell in row.cells):
+        notes.append(f"{DISCREPANCY_MARK} a source names a study that gave another intervention "
+                     "(see the claim's discrepancies)")
+    if matrix.as_of:
+        notes.append(f"as of {matrix.as_of}: only claims and approvals that held on that date")
+    if any(cell.exceeds_evidence for row in matrix.rows for _, cell in row.cells):
+        notes.append("! a rule found the status stronger than the design of its studies allows")
+    if not matrix.inference:
+        notes.append("inference off: only asserted statements were used")
+    return "\n".join([line(header), line(["-" * w for w in widths]),
+                      *(line(cells) for cells in body), "", *notes])

@@ -1,0 +1,1 @@
+"""Linked data: every IRI under the base dereferences on this server, by content negotiation."""
