@@ -14,7 +14,7 @@ from ...curation.namespaces import DEFAULT_BASE
 from ...errors import QuerySyntaxError
 from ...formats.terms import from_oxigraph as to_rdflib
 from ...formats.terms import to_oxigraph
-from ..sparqltext import keywords, top_level_limit
+from ..sparqltext import keywords, query_form, top_level_limit
 from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout, SerializedAnswer
 
 
@@ -53,9 +53,15 @@ class OxigraphEngine(Engine):
     def _run_serialized(self, query: str, spec: DatasetSpec, bindings: dict[str, Node],
                         max_rows: int, deadline: float | None,
                         format_key: str | None) -> SerializedAnswer | None:
-        """Answer in bytes written by Oxigraph's own serializers (see oxigraph_native)."""
+        """Answer in bytes written by Oxigraph's own serializers (see oxigraph_native).
+
+        SELECT and ASK only: a graph answer (CONSTRUCT, DESCRIBE) is written by the program's one
+        deterministic writer per syntax (formats.rdf), so the same triples come out as the same
+        bytes whether /sparql or a dereferenced IRI asks (None here sends it down that path)."""
         from .oxigraph_native import serialize_result
 
+        if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
+            return None
         limit = top_level_limit(query)
         return serialize_result(self._execute(query, spec, bindings), format_key, max_rows,
                                 deadline, self.prefixes,
