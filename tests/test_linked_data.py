@@ -258,7 +258,8 @@ def test_live_server_turtle(live_server: object) -> None:
 
 def test_model_picture_follows_the_ontology(dataset: Dataset) -> None:
     """The diagram is drawn from the ontology: every class and every property arrow appears."""
-    from alskg.web.diagram import model_svg, read_model
+    from alskg.web.diagram import model_svg
+    from alskg.web.diagram_model import read_model
 
     ontology = Graph()
     for triple in dataset.graph(URIRef(graph_iri("ontology"))):

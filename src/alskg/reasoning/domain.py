@@ -1,4 +1,4 @@
-"""Domain rules: SPARQL CONSTRUCT files in ``queries/rules/``, run on Oxigraph, with provenance.
+"""Domain rules: parsing the SPARQL CONSTRUCT files in ``queries/rules/`` (``rule_run`` runs them).
 
 A rule file is a SPARQL 1.1 CONSTRUCT query with grlc-style headers::
 
@@ -21,13 +21,12 @@ derived nodes need deterministic IRIs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef, Variable
-from rdflib.namespace import RDF, XSD
+from rdflib import BNode, URIRef, Variable
+from rdflib.namespace import RDF
 from rdflib.paths import AlternativePath
 from rdflib.paths import Path as RdfPath
 from rdflib.plugins.sparql import prepareQuery
@@ -35,14 +34,12 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from ..curation.namespaces import prefixes
-from .terms import Triple, nt_term
+from .terms import Triple
 
-BNODE_IRI_PREFIX = "urn:x-alskg-bnode:"
 HEADER = re.compile(r"^#\+\s*([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
 
 # A premise pattern: subject, alternative predicates, object (terms or variables).
 Pattern = tuple[Node, tuple[Node, ...], Node]
-Solution = dict[str, Node]
 # What a rule reads: (predicate, None) for any triple with that predicate, (rdf:type, class) for
 # the members of one class.
 Reads = frozenset[tuple[URIRef, URIRef | None]]
@@ -94,7 +91,8 @@ def _headers(text: str) -> dict[str, str]:
     return found
 
 
-def _with_prefixes(text: str) -> str:
+def with_prefixes(text: str) -> str:
+    """Prepend a PREFIX line for each project prefix the query text does not declare."""
     declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([A-Za-z0-9_-]*):", text)}
     lines = [
         f"PREFIX {name}: <{iri}>"
@@ -155,7 +153,7 @@ def parse_rule(name: str, text: str) -> DomainRule:
         stratum = int(headers.get("stratum", "0"))
     except ValueError as exc:
         raise RuleError(f"{name}: '#+ stratum:' must be an integer") from exc
-    full = _with_prefixes(text)
+    full = with_prefixes(text)
     try:
         query = prepareQuery(full)
     except Exception as exc:  # pyparsing raises several types
@@ -288,162 +286,3 @@ def reads_triple(reads: Reads | None, triple: Triple) -> bool:
     p = triple[1]
     return (p, None) in reads or (p == RDF.type and (p, triple[2]) in reads)
 
-
-# -- Oxigraph conversion ------------------------------------------------------------------------
-
-
-def turtle_term(term: Node) -> str:
-    """Return a term as Turtle for loading into Oxigraph (blank nodes as stable IRIs)."""
-    if isinstance(term, BNode):
-        return f"<{BNODE_IRI_PREFIX}{term}>"
-    return nt_term(term)
-
-
-_XSD_STRING = str(XSD.string)
-
-
-def from_oxigraph(term: object) -> Node:
-    """Convert an Oxigraph term back to rdflib (xsd:string literals become plain literals)."""
-    if isinstance(term, ox.NamedNode):
-        value = term.value
-        if value.startswith(BNODE_IRI_PREFIX):
-            return BNode(value[len(BNODE_IRI_PREFIX) :])
-        return URIRef(value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    raise TypeError(f"unexpected Oxigraph term {term!r}")
-
-
-def load_store(lines: Iterable[str]) -> ox.Store:
-    """Return an in-memory Oxigraph store loaded from Turtle triple lines."""
-    store = ox.Store()
-    data = "\n".join(lines).encode("utf-8")
-    if data:
-        store.load(data, format=ox.RdfFormat.TURTLE)
-    return store
-
-
-def triple_lines(triples: Iterable[Triple]) -> Iterator[str]:
-    """Yield Turtle lines for rdflib triples."""
-    for s, p, o in triples:
-        yield f"{turtle_term(s)} {turtle_term(p)} {turtle_term(o)} ."
-
-
-# -- running ------------------------------------------------------------------------------------
-
-
-def _solutions(store: ox.Store, query: str) -> list[Solution]:
-    result = store.query(query)
-    assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    out: list[Solution] = []
-    cache: dict[object, Node] = {}
-    for row in result:
-        solution: Solution = {}
-        for name in names:
-            value = row[name]
-            if value is not None:
-                term = cache.get(value)
-                if term is None:
-                    term = cache[value] = from_oxigraph(value)
-                solution[name] = term
-        out.append(solution)
-    out.sort(key=lambda sol: [(k, _term_key(sol[k])) for k in sorted(sol)])
-    return out
-
-
-def _term_key(term: Node) -> tuple[int, str, str]:
-    if isinstance(term, Literal):
-        return 2, str(term), str(term.datatype or term.language or "")
-    return (1 if isinstance(term, BNode) else 0), str(term), ""
-
-
-def _bind(term: Node, solution: Solution) -> Node | None:
-    if isinstance(term, Variable):
-        return solution.get(str(term))
-    return term
-
-
-def _instantiate(pattern: Pattern, solution: Solution) -> list[Triple]:
-    s = _bind(pattern[0], solution)
-    o = _bind(pattern[2], solution)
-    if s is None or o is None:
-        return []
-    out = []
-    for p in pattern[1]:
-        bound = _bind(p, solution)
-        if bound is not None:
-            out.append((s, bound, o))
-    return out
-
-
-@dataclass
-class RuleOutput:
-    """A derived triple and the premises of its first derivation."""
-
-    triple: Triple
-    premises: tuple[Triple, ...]
-
-
-def run_rule(
-    rule: DomainRule, store: ox.Store, exists: Callable[[Triple], bool], provenance: bool = True
-) -> list[RuleOutput]:
-    """Run one rule; return derived triples with premises (existing triples only), in order.
-
-    With ``provenance=False`` premises are not looked for (every output has none).
-    """
-    solutions = _solutions(store, rule.select)
-    groups = [_subselect_groups(sub, store) for sub in rule.subselects] if provenance else []
-    out: dict[Triple, tuple[Triple, ...]] = {}
-    for solution in solutions:
-        premises: dict[Triple, None] = {}
-        for pattern in rule.patterns if provenance else ():
-            for triple in _instantiate(pattern, solution):
-                if exists(triple):
-                    premises[triple] = None
-        for sub, grouped in zip(rule.subselects if provenance else (), groups, strict=True):
-            key = tuple(nt_term(solution[v]) if v in solution else "" for v in sub.projected)
-            for triple in grouped.get(key, ()):
-                if exists(triple):
-                    premises[triple] = None
-        for template in rule.template:
-            s, p, o = (_bind(term, solution) for term in template)
-            if s is None or p is None or o is None or isinstance(s, Literal):
-                continue
-            if not isinstance(p, URIRef):
-                continue
-            triple = (s, p, o)
-            if triple not in out:
-                out[triple] = tuple(premises)
-    return [RuleOutput(t, premises) for t, premises in out.items()]  # in solution order
-
-
-def _subselect_groups(sub: SubSelect, store: ox.Store) -> dict[tuple[str, ...], list[Triple]]:
-    """Match a sub-select's patterns once; group the matched triples by its projection."""
-    if not sub.patterns:
-        return {}
-    body = " .\n".join(
-        f"{_pattern_text(s)} {'|'.join(_pattern_text(p) for p in preds)} {_pattern_text(o)}"
-        for s, preds, o in sub.patterns
-    )
-    query = _with_prefixes(f"SELECT * WHERE {{\n{body} .\n}}")
-    grouped: dict[tuple[str, ...], list[Triple]] = {}
-    for solution in _solutions(store, query):
-        key = tuple(nt_term(solution[v]) if v in solution else "" for v in sub.projected)
-        bucket = grouped.setdefault(key, [])
-        for pattern in sub.patterns:
-            bucket.extend(_instantiate(pattern, solution))
-    return grouped
-
-
-def _pattern_text(term: Node) -> str:
-    if isinstance(term, Variable):
-        return f"?{term}"
-    return turtle_term(term)

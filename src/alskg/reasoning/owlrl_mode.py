@@ -13,7 +13,9 @@ import owlrl
 from rdflib import Graph, Literal
 from rdflib.term import Node
 
-from .domain import DomainRule, load_store, reads_triple, rule_reads, run_rule, triple_lines
+from .domain import DomainRule, reads_triple, rule_reads
+from .oxigraph_terms import load_store, triple_lines
+from .rule_run import run_rule
 from .terms import Triple
 
 

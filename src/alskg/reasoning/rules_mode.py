@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal
 from rdflib.term import Node
 
-from .domain import DomainRule, Reads, load_store, rule_reads, run_rule, turtle_term
+from .domain import DomainRule, Reads, rule_reads
 from .engine import Engine, Pending
+from .oxigraph_terms import load_store, turtle_term
+from .rule_run import run_rule
 from .store import IdTriple
 from .terms import Triple
 

@@ -21,7 +21,8 @@ from ..publishing.dumps import (
     read_checksums,
 )
 from ..query.evidence import EvidenceError, compute_matrix
-from .diagram import read_model, render_svg
+from .diagram import render_svg
+from .diagram_model import read_model
 from .http import HTML, HttpError, answer, service
 from .linked_data.facts import graph_of
 from .linked_data.present import local_href
