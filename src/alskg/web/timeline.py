@@ -175,9 +175,8 @@ def compute_timeline(service: QueryService, as_of: str | None = None,
         raise EvidenceError(f"named query {TIMELINE_QUERY!r} is missing from queries/")
     response = service.query(named.text, spec=DatasetSpec(inference=inference),
                              format_key="json")
-    if response.status != 200:
-        message = response.body.decode("utf-8", "replace").strip()
-        raise EvidenceError(f"query {TIMELINE_QUERY!r} failed ({response.status}): {message}")
+    if response.error is not None:
+        raise EvidenceError(f"query {TIMELINE_QUERY!r} failed: {response.error}")
     rows = solution_rows(response.body)
     day = parse_as_of(as_of, evidence_current_to(rows))
     return timeline_from_rows(rows, service.base, day)
