@@ -43,22 +43,24 @@ ROUTES: dict[str, RouteEntry] = {
         args={"name": tuple(q.name + s for q in CATALOG[:8] for s in ("", ".json", ".ttl"))}),
     "catalog.openapi": RouteEntry(),
     "catalog.sparql_examples": RouteEntry(params={"format": "turtle"}),
-    "evidence.matrix": RouteEntry(params={"inference": "false"}),
-    "evidence.matrix_json": RouteEntry(params={"inference": "false"}),
+    "evidence.matrix": RouteEntry(params={"inference": "false", "as_of": "2017-03-21"}),
+    "evidence.matrix_json": RouteEntry(params={"inference": "false", "as_of": "2017-03-21"}),
+    "evidence.timeline": RouteEntry(params={"as_of": "2017-03-21"}),
+    "evidence.timeline_svg": RouteEntry(params={"as_of": "2017-03-21"}),
     "resources.resource": RouteEntry(params={"inference": "false"}, args={"rest": (
         "disease/als", "intervention/msc-therapy", "disease/als.ttl", "study")}),
     "resources.build_resource": RouteEntry(params={"inference": "false"}, args={"rest": (
         "activity", "input/data/claims.ttl", "activity.jsonld")}),
     "resources.vocabulary": RouteEntry(),
-    "resources.vocabulary_document": RouteEntry(args={"ext": RDF_EXTENSIONS}),
+    "resources.vocabulary_in": RouteEntry(args={"ext": RDF_EXTENSIONS}),
     "resources.vocabulary_version": RouteEntry(args={"version": ("0.1.0", "0.1.0.ttl")}),
     "resources.named_graph": RouteEntry(args={"name": (
         "asserted", "inferred", "ontology", "meta", "explanations", "asserted.ttl")}),
     "resources.dataset": RouteEntry(),
-    "resources.dataset_document": RouteEntry(args={"ext": RDF_EXTENSIONS}),
+    "resources.dataset_in": RouteEntry(args={"ext": RDF_EXTENSIONS}),
     "resources.well_known_void": RouteEntry(),
     "resources.context": RouteEntry(),
-    "resources.explain_page": RouteEntry(params={
+    "explain.explain_page": RouteEntry(params={
         "s": "intervention:msc-therapy", "p": "a", "o": "als:InvestigationalIntervention",
         "format": "text"}),
     "health": RouteEntry(),

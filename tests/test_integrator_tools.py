@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from alskg import kgx_validate
 from alskg.cli import main
+from alskg.publishing import kgx_validate
 
 
 @pytest.fixture()

@@ -25,7 +25,7 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from test_faults import SLOW_COUNT, fetch, query_workers, server_workers, wait_for
 
-from alskg.web.metrics_dir import ENV, multiprocess_metrics
+from alskg.server.metrics_dir import ENV, multiprocess_metrics
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

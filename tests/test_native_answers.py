@@ -21,8 +21,14 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 
-from alskg import formats
-from alskg.query.engines.base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
+from alskg.formats import media as formats
+from alskg.query.engines.base import (
+    DatasetSpec,
+    Engine,
+    QueryOutcome,
+    QueryTimeout,
+    SerializedAnswer,
+)
 from alskg.query.engines.oxigraph_engine import OxigraphEngine
 from alskg.query.executor import QueryRequest, execute
 from tests.test_engines_differential import (
@@ -56,12 +62,24 @@ def parsed(body: bytes, key: str, form: str) -> QueryOutcome:
     return QueryOutcome("CONSTRUCT", triples=triples)  # type: ignore[arg-type]
 
 
+def served(engine: Engine, query: str, spec: DatasetSpec | None = None, key: str | None = None,
+           bindings: dict[str, Any] | None = None, max_rows: int = 100_000) -> SerializedAnswer:
+    """The bytes the executor answers with: Oxigraph's writers for SELECT / ASK, the program's
+    one deterministic writer per syntax for graph answers (CONSTRUCT / DESCRIBE)."""
+    response = execute(engine, QueryRequest(query, spec or DatasetSpec(),
+                                            tuple((bindings or {}).items()), key, max_rows, 60))
+    assert response.ok, response.error
+    assert response.form is not None
+    fmt = formats.by_name(key, response.form) if key else formats.offered(response.form)[0]
+    assert fmt is not None
+    return SerializedAnswer(response.form, fmt.key, response.body, response.truncated,
+                            response.rows)
+
+
 def both_ways(engine: Engine, query: str, spec: DatasetSpec, key: str,
               bindings: dict[str, Any] | None = None) -> tuple[Any, Any]:
-    """Answer natively and through the term path; return both parsed outcomes."""
-    native = engine.run_serialized(query, spec, bindings=bindings, max_rows=100_000, timeout=60,
-                                   format_key=key)
-    assert native is not None
+    """Answer as the executor does and through the term path; return both parsed outcomes."""
+    native = served(engine, query, spec, key, bindings)
     outcome = engine.run(query, spec, bindings=bindings, max_rows=100_000, timeout=60)
     fmt = formats.by_name(key, outcome.form) or formats.offered(outcome.form)[0]
     assert native.format_key == fmt.key
@@ -183,15 +201,14 @@ def test_row_cap_is_exact_and_flagged(tricky: Engine, key: str) -> None:
 @pytest.mark.parametrize("key", GRAPH_KEYS)
 def test_construct_cap_is_exact(tricky: Engine, key: str) -> None:
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    capped = tricky.run_serialized(query, TRICKY_SPEC, max_rows=3, format_key=key)
-    assert capped is not None and capped.truncated and capped.rows == 3
+    capped = served(tricky, query, TRICKY_SPEC, key, max_rows=3)
+    assert capped.truncated and capped.rows == 3
     assert len(parsed(capped.body, key, "CONSTRUCT").triples) == 3
 
 
 def test_turtle_declares_only_used_prefixes(engines: dict[str, Engine]) -> None:
     engine = engines["oxigraph"]
-    native = engine.run_serialized("CONSTRUCT WHERE { ?d a als:Drug }", format_key="turtle")
-    assert native is not None
+    native = served(engine, "CONSTRUCT WHERE { ?d a als:Drug }", key="turtle")
     declared = {line.split()[1] for line in native.body.decode().splitlines()
                 if line.startswith("@prefix")}
     assert "als:" in declared and "MONDO:" not in declared
@@ -208,10 +225,16 @@ def test_deadline_stops_a_native_answer(engines: dict[str, Engine]) -> None:
 def test_executor_uses_native_answers_with_headers(engines: dict[str, Engine]) -> None:
     response = execute(engines["oxigraph"], QueryRequest(
         "SELECT ?s WHERE { ?s rdfs:label ?l }", format_key="json", max_rows=5))
-    assert response.status == 200 and response.truncated and response.rows == 5
+    assert response.ok and response.truncated and response.rows == 5
     assert response.content_type == "application/sparql-results+json; charset=utf-8"
     document = json.loads(response.body)
     assert document["truncated"] is True and len(document["results"]["bindings"]) == 5
+
+
+def test_graph_answers_use_the_one_writer_per_syntax(engines: dict[str, Engine]) -> None:
+    """CONSTRUCT is not written natively: the deterministic writers answer it (issue 12)."""
+    assert engines["oxigraph"].run_serialized("CONSTRUCT WHERE { ?s a ?c }",
+                                              format_key="turtle") is None
 
 
 def test_rdflib_engine_has_no_native_writer(engines: dict[str, Engine], tmp_path: Path) -> None:
@@ -221,8 +244,8 @@ def test_rdflib_engine_has_no_native_writer(engines: dict[str, Engine], tmp_path
 @pytest.mark.parametrize("key", GRAPH_KEYS)
 def test_tricky_literals_survive_every_graph_format(tricky: Engine, key: str) -> None:
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    native = tricky.run_serialized(query, TRICKY_SPEC, format_key=key)
-    assert native is not None and native.rows == 8
+    native = served(tricky, query, TRICKY_SPEC, key)
+    assert native.rows == 8
     answer = parsed(native.body, key, "CONSTRUCT")
     objects = {o for _s, _p, o in answer.triples}
     assert Literal('tab\there\nnewline "quoted" \\ back') in objects

@@ -37,7 +37,7 @@ def serve_command(host: str, port: int, http_server: str, workers: int, threads:
                   store_path: Path | None, timeout: float | None, get_path: str | None,
                   build_dir: Path | None) -> None:
     """Serve the SPARQL endpoint and pages with granian or gunicorn (building first if needed)."""
-    from ..web.serve import run_server
+    from ..server.serve import run_server
 
     if store is None:
         ensure_build(build_dir)

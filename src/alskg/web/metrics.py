@@ -20,7 +20,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from ..query.sparqltext import query_form
-from .metrics_dir import sweep_dead_workers
+from ..server.metrics_dir import sweep_dead_workers
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

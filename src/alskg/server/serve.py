@@ -26,7 +26,7 @@ OVERRIDES_ENV = "ALSKG_SERVE_OVERRIDES"
 
 def make_app(overrides: dict[str, Any]) -> Any:
     """Create the Flask app and start its query workers (once per server worker)."""
-    from . import create_app
+    from ..web import create_app
 
     app = create_app(overrides)
     app.extensions["alskg"].warm_up()
@@ -58,7 +58,7 @@ def run_server(overrides: dict[str, Any], *, host: str, port: int, workers: int,
     os.environ[OVERRIDES_ENV] = json.dumps(overrides)  # the workers inherit it
     with multiprocess_metrics():
         Granian(
-            "alskg.web.serve:granian_app", address=host, port=port, interface=Interfaces.WSGI,
+            "alskg.server.serve:granian_app", address=host, port=port, interface=Interfaces.WSGI,
             factory=True, workers=max(1, workers), blocking_threads=max(1, threads),
             http=HTTPModes.http1, websockets=False, log_access=False,
             respawn_failed_workers=True, respawn_interval=0.5,
