@@ -160,14 +160,15 @@ def _mtime(path: Path) -> float:
 def _abandoned(pending: Path) -> bool:
     """Tell whether a pending build folder has no live writer (its process is gone, or stale)."""
     owner = pending.name[len(PENDING_PREFIX):].partition("-")[0]
-    if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+    if owner.isdigit() and int(owner) != os.getpid() and not process_alive(int(owner)):
         return True
     import time
 
     return time.time() - _mtime(pending) > STALE_PENDING_SECONDS
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Return True while a process with this id exists (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

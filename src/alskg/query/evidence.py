@@ -224,6 +224,20 @@ class QueryService(Protocol):
         """Run a query and return a QueryResponse."""
 
 
+def named_rows(service: QueryService, name: str, inference: bool = True) -> list[dict[str, str]]:
+    """Run one named query through the Service; its rows, or EvidenceError if missing or failed."""
+    from .catalog import find_query
+    from .engines.base import DatasetSpec
+
+    named = find_query(name, service.catalog)
+    if named is None:
+        raise EvidenceError(f"named query {name!r} is missing from queries/")
+    response = service.query(named.text, spec=DatasetSpec(inference=inference), format_key="json")
+    if response.error is not None:
+        raise EvidenceError(f"query {name!r} failed: {response.error}")
+    return solution_rows(response.body)
+
+
 def compute_matrix(service: QueryService, inference: bool = True,
                    as_of: str | None = None) -> EvidenceMatrix:
     """Run the evidence queries through the Service (any engine) and build the matrix.
@@ -231,19 +245,8 @@ def compute_matrix(service: QueryService, inference: bool = True,
     `as_of` is the raw date text of the request; a malformed one or one after the date the
     evidence was last checked raises AsOfError (naming the parameter `as_of`).
     """
-    from .catalog import find_query
-    from .engines.base import DatasetSpec
-
-    results = []
-    for name in (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY, REGULATORY_QUERY):
-        named = find_query(name, service.catalog)
-        if named is None:
-            raise EvidenceError(f"named query {name!r} is missing from queries/")
-        response = service.query(named.text, spec=DatasetSpec(inference=inference),
-                                 format_key="json")
-        if response.error is not None:
-            raise EvidenceError(f"query {name!r} failed: {response.error}")
-        results.append(solution_rows(response.body))
+    results = [named_rows(service, name, inference) for name in
+               (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY, REGULATORY_QUERY)]
     day = parse_as_of(as_of, evidence_current_to(results[3]))
     return matrix_from_results(results[0], results[1], results[2], service.base, inference,
                                results[3], day)

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..build.store import process_alive
+
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
@@ -58,15 +60,5 @@ def sweep_dead_workers() -> None:
     pids = {int(name.rsplit("_", 1)[-1][:-3]) for name in os.listdir(folder)
             if name.endswith(".db") and name.rsplit("_", 1)[-1][:-3].isdigit()}
     for pid in pids:
-        if not _alive(pid):
+        if not process_alive(pid):
             mark_worker_dead(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

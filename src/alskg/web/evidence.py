@@ -34,16 +34,21 @@ def _href(path: str) -> str:
 @blueprint.get("/evidence")
 def matrix() -> Response:
     """Show the evidence matrix: HTML for people, JSON by Accept."""
-    wanted = negotiate([HTML, JSON])
-    if wanted is None:
-        raise not_acceptable("the evidence matrix", [HTML, JSON], media=JSON)
-    return _respond(wanted)
+    return _respond(_negotiated([HTML, JSON], "the evidence matrix"))
 
 
 @blueprint.get("/evidence.json")
 def matrix_json() -> Response:
     """Return the evidence matrix as JSON."""
     return _respond(JSON)
+
+
+def _negotiated(offered: list[str], what: str) -> str:
+    """Return the media type the request accepts among `offered`, else raise the JSON 406."""
+    wanted = negotiate(offered)
+    if wanted is None:
+        raise not_acceptable(what, offered, media=JSON)
+    return wanted
 
 
 def _query_string(inference: bool, as_of: str | None) -> str:
@@ -103,10 +108,7 @@ SVG = "image/svg+xml"
 @blueprint.get("/evidence/timeline")
 def timeline() -> Response:
     """Show the evidence timeline: an HTML page with the SVG inline and a table of its marks."""
-    wanted = negotiate([HTML, SVG])
-    if wanted is None:
-        raise not_acceptable("the evidence timeline", [HTML, SVG], media=JSON)
-    return _timeline_response(wanted)
+    return _timeline_response(_negotiated([HTML, SVG], "the evidence timeline"))
 
 
 @blueprint.get("/evidence/timeline.svg")

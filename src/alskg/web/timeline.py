@@ -24,7 +24,7 @@ from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
 from ..curation.namespaces import DEFAULT_BASE
-from ..query.evidence import EvidenceError, Link, QueryService, make_link, solution_rows
+from ..query.evidence import Link, QueryService, make_link, named_rows
 from ..query.evidence_asof import evidence_current_to, parse_as_of
 
 TIMELINE_QUERY = "evidence-timeline"
@@ -167,17 +167,7 @@ def compute_timeline(service: QueryService, as_of: str | None = None,
     evidence was last checked raises AsOfError (naming `as_of`); a failed or missing query
     raises EvidenceError.
     """
-    from ..query.catalog import find_query
-    from ..query.engines import DatasetSpec
-
-    named = find_query(TIMELINE_QUERY, service.catalog)
-    if named is None:
-        raise EvidenceError(f"named query {TIMELINE_QUERY!r} is missing from queries/")
-    response = service.query(named.text, spec=DatasetSpec(inference=inference),
-                             format_key="json")
-    if response.error is not None:
-        raise EvidenceError(f"query {TIMELINE_QUERY!r} failed: {response.error}")
-    rows = solution_rows(response.body)
+    rows = named_rows(service, TIMELINE_QUERY, inference)
     day = parse_as_of(as_of, evidence_current_to(rows))
     return timeline_from_rows(rows, service.base, day)
 
@@ -199,10 +189,10 @@ def shape_svg(kind: MarkKind, x: float, y: float, size: float = MARK_SIZE) -> st
     if kind.shape == "triangle":
         return (f'<polygon points="{x:.1f},{y - s:.1f} {x + s:.1f},{y + s * 0.8:.1f} '
                 f'{x - s:.1f},{y + s * 0.8:.1f}" {paint} stroke-width="1.5"/>')
-    if kind.shape == "circle":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{s * 0.85:.1f}" {paint} stroke-width="1.5"/>'
-    if kind.shape == "dot":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{s * 0.5:.1f}" {paint} stroke-width="1"/>'
+    if kind.shape in ("circle", "dot"):
+        radius, width = (0.85, "1.5") if kind.shape == "circle" else (0.5, "1")
+        return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{s * radius:.1f}" {paint} '
+                f'stroke-width="{width}"/>')
     if kind.shape == "diamond":
         return (f'<polygon points="{x:.1f},{y - s:.1f} {x + s * 0.8:.1f},{y:.1f} '
                 f'{x:.1f},{y + s:.1f} {x - s * 0.8:.1f},{y:.1f}" {paint} stroke-width="1"/>')
