@@ -181,7 +181,8 @@ def test_html_view(client: FlaskClient) -> None:
         assert symbol in html and word in html  # colour plus text plus a symbol
     assert 'href="/id/claim/riluzole-survival"' in html
     assert "investigational*" in html
-    assert "@media print" in html
+    assert "site.css" in html  # its print rules: landscape page, black borders, no links list
+    assert "@media print" in client.get("/static/site.css").get_data(as_text=True)
     assert 'data-status="established"' in html
     assert 'rel="alternate"' in response.headers["Link"]
 
