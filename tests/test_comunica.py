@@ -91,8 +91,10 @@ def test_comunica_select_against_the_endpoint(comunica: str, live_server: LiveSe
                            PREFIXES + "SELECT ?drug ?label WHERE { ?drug a als:Drug ; "
                            "rdfs:label ?label }")
     assert results["head"]["vars"] == ["drug", "label"]
-    assert values(results, "drug") == {ID + "intervention/riluzole", ID + "intervention/edaravone"}
-    assert values(results, "label") == {"riluzole", "edaravone"}
+    drugs = ("riluzole", "edaravone", "tofersen", "sodium-phenylbutyrate-taurursodiol")
+    assert values(results, "drug") == {ID + "intervention/" + slug for slug in drugs}
+    assert values(results, "label") == {"riluzole", "edaravone", "tofersen",
+                                        "sodium phenylbutyrate and taurursodiol"}
 
 
 def test_comunica_federates_the_endpoint_with_a_local_turtle_file(
