@@ -214,28 +214,30 @@ def solution_rows(body: bytes) -> list[dict[str, str]]:
 
 
 class QueryService(Protocol):
-    """What compute_matrix needs from the web Service: `base` and `query()`."""
+    """What compute_matrix needs from the query Service: `base`, `catalog` and `rows()`."""
 
     base: str
     catalog: tuple[Any, ...]
 
-    def query(self, text: str, *, spec: Any = None, bindings: Any = None,
-              format_key: str = "json", max_rows: int | None = None) -> Any:
-        """Run a query and return a QueryResponse."""
+    def rows(self, text: str, **options: Any) -> list[dict[str, Any]]:
+        """Run a SELECT and return its rows as {variable: term}."""
 
 
 def named_rows(service: QueryService, name: str, inference: bool = True) -> list[dict[str, str]]:
-    """Run one named query through the Service; its rows, or EvidenceError if missing or failed."""
+    """Run one named query through the Service, in-process as terms (no serialized round trip);
+    its rows as variable → lexical value, or EvidenceError if it is missing or failed."""
+    from ..errors import AlskgError
     from .catalog import find_query
     from .engines.base import DatasetSpec
 
     named = find_query(name, service.catalog)
     if named is None:
         raise EvidenceError(f"named query {name!r} is missing from queries/")
-    response = service.query(named.text, spec=DatasetSpec(inference=inference), format_key="json")
-    if response.error is not None:
-        raise EvidenceError(f"query {name!r} failed: {response.error}")
-    return solution_rows(response.body)
+    try:
+        found = service.rows(named.text, spec=DatasetSpec(inference=inference))
+    except AlskgError as exc:
+        raise EvidenceError(f"query {name!r} failed: {exc}") from exc
+    return [{variable: str(term) for variable, term in row.items()} for row in found]
 
 
 def compute_matrix(service: QueryService, inference: bool = True,
