@@ -390,10 +390,10 @@ def route_request(draw: st.DrawFn, routes: list[Route]) -> tuple[Route, str, str
     return route, path, query_string(pairs), draw(ACCEPT_VALUES), method
 
 
-def test_generated_requests_on_every_route(fuzzed: Fuzzed) -> None:
-    """Generated path values, parameters, methods and Accept on every route (seeded cover)."""
+def run_generated(fuzzed: Fuzzed, examples: int) -> None:
+    """Send generated requests (path values, parameters, methods, Accept) with these settings."""
 
-    @fuzz_settings(FAST)
+    @fuzz_settings(examples)
     @given(req=route_request(fuzzed.routes))
     def run(req: tuple[Route, str, str, str | None, str]) -> None:
         route, path, query, accept, method = req
@@ -401,17 +401,14 @@ def test_generated_requests_on_every_route(fuzzed: Fuzzed) -> None:
         assert found is None, f"{method} {path}?{query[:200]} Accept {accept!r}: {found}"
 
     run()
+
+
+def test_generated_requests_on_every_route(fuzzed: Fuzzed) -> None:
+    """Generated path values, parameters, methods and Accept on every route (seeded cover)."""
+    run_generated(fuzzed, FAST)
 
 
 @pytest.mark.slow
 def test_generated_requests_on_every_route_long(fuzzed: Fuzzed) -> None:
     """The same with ten times the examples."""
-
-    @fuzz_settings(SLOW)
-    @given(req=route_request(fuzzed.routes))
-    def run(req: tuple[Route, str, str, str | None, str]) -> None:
-        route, path, query, accept, method = req
-        found = check(fuzzed, route, path, query, accept, method)
-        assert found is None, f"{method} {path}?{query[:200]} Accept {accept!r}: {found}"
-
-    run()
+    run_generated(fuzzed, SLOW)
