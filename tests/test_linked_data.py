@@ -14,9 +14,11 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from alskg.build.pipeline import BuildOptions, build
 from alskg.build.store import BuiltDataset
 from alskg.curation.namespaces import ALS, DEFAULT_BASE, graph_iri
 from alskg.formats.rdf import context_document
+from tests.conftest import make_app
 
 ALS_IRI = URIRef(DEFAULT_BASE + "id/disease/als")
 MSC = URIRef(DEFAULT_BASE + "id/intervention/msc-therapy")
@@ -200,6 +202,29 @@ def test_explain_as_text_and_html(client: FlaskClient) -> None:
     missing = {"s": MSC.n3(), "p": RDF.type.n3(), "o": ALS.Drug.n3()}
     assert client.get("/explain?" + urlencode(missing)).status_code == 404
     assert client.get("/explain?s=x").status_code == 400
+
+
+def test_large_build_keeps_explanations_apart_and_explain_still_answers(
+    tmp_path: Path, client: FlaskClient
+) -> None:
+    """Past the size limit the RDF explanations graph is left out of the dataset; the
+    derivation file still explains every inference, with the same tree as the full build."""
+    root = tmp_path / "large"
+    built = build(BuildOptions(root=root, validate=False, explanations_graph_max=0))
+    reasoning = built.receipt["reasoning"]
+    assert reasoning["explanations_graph"] is False
+    assert reasoning["derivations"] == reasoning["inferred_triples"] > 0
+    assert built.derivation_file.is_file()
+    dataset = Dataset()
+    dataset.parse(built.dataset_file, format="nquads")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert graph_iri("explanations") not in names and graph_iri("inferred") in names
+    query = {"s": MSC.n3(), "p": RDF.type.n3(), "o": ALS.InvestigationalIntervention.n3(),
+             "format": "text"}
+    large = make_app(root).test_client().get("/explain?" + urlencode(query))
+    full = client.get("/explain?" + urlencode(query))
+    assert large.status_code == full.status_code == 200
+    assert large.get_data(as_text=True) == full.get_data(as_text=True)
 
 
 def test_inference_false_hides_inferred(client: FlaskClient) -> None:

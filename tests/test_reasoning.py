@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, Namespace
+from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
@@ -19,7 +20,9 @@ from alskg.reasoning import (
     load_rules,
     reason,
 )
+from alskg.reasoning.derivation_file import DerivationFile
 from alskg.reasoning.domain import RuleError, parse_rule
+from alskg.reasoning.explain import render_text
 from alskg.reasoning.noise import NoiseFilter
 from alskg.reasoning.terms import DERIVATION, PREMISE, ROUND, derivation_iri
 
@@ -444,3 +447,35 @@ def test_bad_mode(inputs: dict[str, tuple[Graph, Graph]]) -> None:
     ontology, asserted = inputs["fixture"]
     with pytest.raises(ReasoningError):
         reason(ontology, asserted, mode="hermit")
+
+
+def _bnodes_unlabelled(text: str) -> list[str]:
+    """The tree's lines with blank nodes unlabelled, sorted: the in-memory run and the file
+    label blank nodes differently (the file canonically), and siblings sort by label."""
+    lines = (re.sub(r"[├└]── ", "+-- ", line.replace("│", " ")) for line in text.splitlines())
+    return sorted(re.sub(r"_:[A-Za-z0-9]+", "_:b", line) for line in lines)
+
+
+@pytest.mark.parametrize(("source", "mode"), [("fixture", "rules"), ("als", "rules"),
+                                              ("als", "owlrl")])
+def test_derivation_file_gives_the_trees_of_the_explanations_graph(
+    results: dict[tuple[str, str], ReasoningResult], inputs: dict[str, tuple[Graph, Graph]],
+    tmp_path: Path, source: str, mode: str
+) -> None:
+    """Every inferred triple's tree read from the derivation file is the RDF graph's tree."""
+    result = _get(results, source, mode)
+    ontology, asserted = inputs[source]
+    assert result.derivations is not None
+    path = tmp_path / "explanations.sqlite"
+    result.derivations.write(path)
+    stored = DerivationFile(path)
+    assert len(result.derivations) == len(result.inferred_triples) > 0
+    for triple in sorted(result.inferred_triples):
+        tree = stored.explain(triple)
+        if tree is None:  # a blank node: the file knows it by its canonical label only
+            assert any(isinstance(t, BNode) for t in triple)
+            continue
+        expected = explain(ontology, asserted, result.inferred, result.explanations, *triple)
+        assert _bnodes_unlabelled(render_text(tree)) == _bnodes_unlabelled(render_text(expected))
+    assert stored.explain((ID["nothing"], RDF.type, ALS.Drug)) is None
+    assert DerivationFile(tmp_path / "absent.sqlite").explain(result.inferred_triples[0]) is None

@@ -20,9 +20,11 @@ from ..curation.sources import Sources, load_sources
 from ..curation.validate import validate_sources
 from ..errors import ValidationFailed
 from ..formats.nquads import content_hash, nquad_lines
+from ..reasoning.derivations import Derivations
 from . import meta
 from .store import (
     DATASET_FILE,
+    DERIVATION_FILE,
     RECEIPT_FILE,
     BuildWriter,
     BuiltDataset,
@@ -31,6 +33,9 @@ from .store import (
 )
 
 PACKAGES = ("rdflib", "owlrl", "pyshacl", "pyoxigraph", "flask")
+# Up to this many inferences the explanations are also rendered as RDF into graph/explanations
+# (about 14 triples each, for SPARQL); every build writes them to its derivation file.
+EXPLANATIONS_GRAPH_MAX = 50_000
 
 
 @dataclass
@@ -43,6 +48,7 @@ class BuildOptions:
     validate: bool = True
     reason: bool = True
     reasoner: str = "rules"
+    explanations_graph_max: int = EXPLANATIONS_GRAPH_MAX
 
 
 @dataclass
@@ -52,6 +58,7 @@ class AssembledDataset:
     graphs: dict[str, Graph]
     reasoning: dict[str, Any]
     sources: Sources
+    derivations: Derivations | None = None
 
     def dataset(self) -> Dataset:
         """Return an rdflib Dataset holding every named graph."""
@@ -83,21 +90,29 @@ def assemble(options: BuildOptions) -> AssembledDataset:
             raise ValidationFailed([str(p) for p in problems])
     graphs: dict[str, Graph] = {"ontology": sources.ontology, "asserted": sources.asserted}
     reasoning: dict[str, Any] = {"mode": "none"}
+    derivations = None
     if options.reason:
         from ..reasoning import reason
 
         result = reason(sources.ontology, sources.asserted, mode=options.reasoner)
         graphs["inferred"] = result.inferred
-        graphs["explanations"] = result.explanations
+        derivations = result.derivations
+        count = len(derivations) if derivations is not None else 0
+        in_graph = count <= options.explanations_graph_max
+        if in_graph:
+            graphs["explanations"] = result.explanations
         reasoning = {
             "mode": options.reasoner,
             "seconds": round(result.seconds, 3),
-            "inferred_triples": len(result.inferred),
+            "inferred_triples": len(result.inferred_triples),
             "noise_filtered": dict(sorted(result.noise_counts.items())),
             "by_rule": dict(sorted(result.counts_by_rule.items())),
+            "derivations": count,
+            "derivation_file": DERIVATION_FILE,
+            "explanations_graph": in_graph,
         }
     graphs["meta"] = meta.build_meta(graphs, sources, __version__)
-    return AssembledDataset(graphs, reasoning, sources)
+    return AssembledDataset(graphs, reasoning, sources, derivations)
 
 
 def build(options: BuildOptions) -> BuiltDataset:
@@ -109,6 +124,8 @@ def build(options: BuildOptions) -> BuiltDataset:
     writer = BuildWriter(options.root)
     try:
         dataset_path = writer.write_lines(DATASET_FILE, lines)
+        if assembled.derivations is not None:
+            assembled.derivations.write(writer.pending(DERIVATION_FILE))
         digest = content_hash(lines)
         receipt = {
             "version": __version__,

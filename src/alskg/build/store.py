@@ -15,6 +15,7 @@ from ..errors import BuildCorrupt, BuildMissing
 
 DATASET_FILE = "dataset.nq"
 RECEIPT_FILE = "receipt.json"
+DERIVATION_FILE = "explanations.sqlite"  # see alskg.reasoning.derivation_file
 KEEP_BUILDS = 3
 PENDING_PREFIX = ".tmp-"
 STALE_PENDING_SECONDS = 6 * 3600  # a pending folder without a live owner older than this goes
@@ -31,6 +32,11 @@ class BuiltDataset:
     def dataset_file(self) -> Path:
         """Return the path of the sorted N-Quads dump of all named graphs."""
         return self.path / DATASET_FILE
+
+    @property
+    def derivation_file(self) -> Path:
+        """Return the path of the build's derivation file (absent when built without reasoning)."""
+        return self.path / DERIVATION_FILE
 
     @property
     def content_hash(self) -> str:
@@ -102,6 +108,10 @@ class BuildWriter:
         self.builds.mkdir(parents=True, exist_ok=True)
         self.tmp = self.builds / f"{PENDING_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
         self.tmp.mkdir()
+
+    def pending(self, name: str) -> Path:
+        """Return the path of a file in the pending build (for writers of their own)."""
+        return self.tmp / name
 
     def write_text(self, name: str, text: str) -> Path:
         """Write a file into the pending build."""

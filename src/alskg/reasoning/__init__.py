@@ -10,28 +10,30 @@
   scales (see ``bench/bench_reasoning.py``).
 
 Either way the inferred graph holds only meaningful triples (see :mod:`.noise`), never one that is
-asserted, and every one has a derivation in the explanations graph (see :mod:`.explain`), found
-by the rules engine: a meaningful owlrl triple it cannot explain is a bug and raises
-:class:`ReasoningError`.
+asserted, and every one has a derivation (see :mod:`.derivations`), found by the rules engine: a
+meaningful owlrl triple it cannot explain is a bug and raises :class:`ReasoningError`. The
+derivations are kept compact; the build writes them to a derivation file and renders the RDF
+explanations graph only up to a size (see :mod:`..build.pipeline`).
 """
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph
 
 from ..errors import AlskgError
+from .derivations import Derivations
 from .domain import DomainRule, RuleError, load_rules
-from .explain import Explanation, Record, explain, explain_text, explanation_graph, flatten
+from .explain import Explanation, explain, explain_text, flatten
 from .noise import NOISE_KINDS, NoiseFilter
 from .owlrl_mode import run_owlrl
 from .rules_mode import EngineRun, run_engine
-from .store import IdTriple
+from .store import IdTriple, gc_paused
 from .terms import EXPLANATIONS_GRAPH, Triple
 
 MODES = ("owlrl", "rules")
@@ -40,6 +42,7 @@ __all__ = [
     "EXPLANATIONS_GRAPH",
     "MODES",
     "NOISE_KINDS",
+    "Derivations",
     "DomainRule",
     "Explanation",
     "ReasoningError",
@@ -59,10 +62,10 @@ class ReasoningError(AlskgError):
 
 @dataclass
 class ReasoningResult:
-    """What reasoning adds to a build."""
+    """What reasoning adds to a build: the inferred graph and the derivation of each triple."""
 
-    inferred: Graph
-    explanations: Graph
+    inferred_triples: list[Triple]
+    derivations: Derivations | None
     noise_counts: dict[str, int]
     counts_by_rule: dict[str, int]
     seconds: float
@@ -70,6 +73,19 @@ class ReasoningResult:
     rounds: int = 0
     rules: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+
+    @cached_property
+    def inferred(self) -> Graph:
+        """Return the inferred triples as an rdflib Graph (built on first use)."""
+        graph = Graph()
+        for t in self.inferred_triples:
+            graph.add(t)
+        return graph
+
+    @cached_property
+    def explanations(self) -> Graph:
+        """Return the explanations as RDF (rendered on first use; empty without derivations)."""
+        return self.derivations.graph() if self.derivations is not None else Graph()
 
 
 def default_rules_dir() -> Path | None:
@@ -94,13 +110,11 @@ def _kept_from_engine(run: EngineRun, noise: NoiseFilter) -> dict[IdTriple, Trip
     return kept
 
 
-def _records(run: EngineRun, kept: dict[IdTriple, Triple]) -> dict[Triple, Record]:
-    store = run.engine.store
-    flat = flatten(store, set(kept))
-    return {
-        kept[t]: Record(rule, round_, tuple(store.term_triple(p) for p in premises), via)
-        for t, (rule, round_, premises, via) in sorted(flat.items())
-    }
+def _derivations(run: EngineRun, kept: dict[IdTriple, Triple], ontology: Graph,
+                 asserted: Graph) -> Derivations:
+    engine = run.engine
+    return Derivations(engine.store, flatten(engine.store, set(kept)), engine.ontology_triples,
+                       ontology, asserted, engine.bnode_labels)
 
 
 def reason(
@@ -119,15 +133,8 @@ def reason(
     """
     if mode not in MODES:
         raise ReasoningError(f"unknown reasoning mode {mode!r}; expected one of {MODES}")
-    # Millions of small tuples stay alive while reasoning: the cyclic garbage collector would
-    # rescan them again and again (a third of the time at 1 M triples). They hold no cycles.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _reason(ontology, asserted, mode, rules_dir, explanations)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _reason(
@@ -158,19 +165,14 @@ def _reason(
         kept_ids = {}
         if run is not None:
             kept_ids = _match(run, inferred_triples)
-    records = _records(run, kept_ids) if run is not None and explanations else {}
-    inferred = Graph()
-    for t in inferred_triples:
-        inferred.add(t)
-    labels = run.engine.bnode_labels if run is not None else None
-    explanation = (
-        explanation_graph(records, asserted, ontology, labels) if explanations else Graph()
-    )
-    by_rule = Counter(record.rule for record in records.values())
+    derivations = (_derivations(run, kept_ids, ontology, asserted)
+                   if run is not None and explanations else None)
+    by_rule = Counter(record[0] for record in derivations.records.values()) \
+        if derivations is not None else Counter()
     messages.extend(noise.messages)
     return ReasoningResult(
-        inferred=inferred,
-        explanations=explanation,
+        inferred_triples=inferred_triples,
+        derivations=derivations,
         noise_counts=noise.noise_counts(),
         counts_by_rule=dict(sorted(by_rule.items())),
         seconds=time.perf_counter() - started,

@@ -76,16 +76,17 @@ class Engine:
             self.input_terms.expression_bnodes,
             self.input_terms.data_bnodes,
         )
+        from_ontology: set[IdTriple] = set()
         for graph in (ontology, asserted):
             in_ontology = graph is ontology
             for s, p, o in graph:
-                raw.add(
-                    (
-                        seen.setdefault(s, len(seen)),
-                        seen.setdefault(p, len(seen)),
-                        seen.setdefault(o, len(seen)),
-                    )
-                )
+                t = (seen.setdefault(s, len(seen)), seen.setdefault(p, len(seen)),
+                     seen.setdefault(o, len(seen)))
+                raw.add(t)
+                if in_ontology:
+                    from_ontology.add(t)
+                else:  # a triple in both counts as asserted data
+                    from_ontology.discard(t)
                 if isinstance(o, Literal):
                     literals.add(o)
                 elif isinstance(o, BNode):
@@ -103,7 +104,11 @@ class Engine:
             remap[seen[term]] = self.store.intern(term)
         del seen, order
         facts = sorted((remap[s], remap[p], remap[o]) for s, p, o in raw)
-        del raw, remap
+        # The input triples that come from the ontology (a premise's graph in explanations).
+        self.ontology_triples = frozenset(
+            (remap[s], remap[p], remap[o]) for s, p, o in from_ontology
+        )
+        del raw, remap, from_ontology
         self.input_size = len(facts)
         add = self.store.add
         for t in facts:

@@ -238,10 +238,14 @@ def _tree(
         if s is None or p is None or o is None:
             continue
         premises.append(_tree(graphs, (s, p, o), seen | {triple}, premise))
-    # Derived premises first, then asserted data, then ontology axioms; alphabetical within.
-    premises.sort(key=lambda e: (e.rule is None, e.asserted_in or "", _sort_text(e.triple)))
+    sort_premises(premises)
     round_number = int(round_value) if isinstance(round_value, Literal) else 0
     return Explanation(triple, str(rule), round_number, via, None, premises)
+
+
+def sort_premises(premises: list[Explanation]) -> None:
+    """Order premises: derived first, then asserted data, then ontology axioms; alphabetical."""
+    premises.sort(key=lambda e: (e.rule is None, e.asserted_in or "", _sort_text(e.triple)))
 
 
 def _sort_text(triple: Triple) -> str:

@@ -13,10 +13,11 @@ import owlrl
 from rdflib import Graph, Literal
 from rdflib.term import Node
 
-from .domain import DomainRule, reads_triple, rule_reads
-from .oxigraph_terms import load_store, triple_lines
+from .domain import DomainRule, Reads, reads_triple, rule_reads
+from .rule_mirror import OxigraphMirror
 from .rule_run import run_rule
-from .terms import Triple
+from .store import FactStore
+from .terms import Triple, sort_key
 
 
 @dataclass
@@ -34,6 +35,23 @@ def _expand(graph: Graph) -> None:
     ).expand(graph)
 
 
+def _rule_outputs(closure: Graph, rules: list[DomainRule], reads: Reads | None) -> list[Triple]:
+    """Run the rules once over the closure; return the triples they derive that it lacks."""
+    store = FactStore()
+    for t in sorted(closure, key=lambda t: tuple(sort_key(term) for term in t)):
+        store.add((store.intern(t[0]), store.intern(t[1]), store.intern(t[2])))
+    mirror = OxigraphMirror(store)
+    mirror.load(t for t in store.triples()
+                if not store.literal[t[0]] and reads_triple(reads, store.term_triple(t)))
+    new: list[Triple] = []
+    for rule in rules:
+        for output in run_rule(rule, mirror, store.has_triple, provenance=False):
+            triple = store.term_triple(output.triple)
+            if triple not in closure:
+                new.append(triple)
+    return new
+
+
 def run_owlrl(ontology: Graph, asserted: Graph, rules: list[DomainRule]) -> OwlrlRun:
     """Return the closure of a copy of ontology + asserted under owlrl and the domain rules."""
     closure = Graph()
@@ -47,15 +65,7 @@ def run_owlrl(ontology: Graph, asserted: Graph, rules: list[DomainRule]) -> Owlr
         active = [rule for rule in rules if rule.stratum <= stratum]
         reads = rule_reads(active)
         while True:
-            triples: list[Triple] = [
-                t for t in closure if not isinstance(t[0], Literal) and reads_triple(reads, t)
-            ]
-            oxstore = load_store(triple_lines(triples))
-            new: list[Triple] = []
-            for rule in active:
-                for output in run_rule(rule, oxstore, closure.__contains__):
-                    if output.triple not in closure:
-                        new.append(output.triple)
+            new = _rule_outputs(closure, active, reads)
             if not new:
                 break
             before = set(closure)

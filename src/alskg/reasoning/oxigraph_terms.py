@@ -1,15 +1,13 @@
-"""Oxigraph conversion for the domain rules: rdflib terms to Turtle lines, Oxigraph terms back."""
+"""Oxigraph conversion for the domain rules: rdflib terms to N-Triples text, Oxigraph terms back."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from .terms import Triple, nt_term
+from .terms import nt_term
 
 BNODE_IRI_PREFIX = "urn:x-alskg-bnode:"
 
@@ -41,18 +39,3 @@ def from_oxigraph(term: object) -> Node:
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     raise TypeError(f"unexpected Oxigraph term {term!r}")
-
-
-def load_store(lines: Iterable[str]) -> ox.Store:
-    """Return an in-memory Oxigraph store loaded from Turtle triple lines."""
-    store = ox.Store()
-    data = "\n".join(lines).encode("utf-8")
-    if data:
-        store.load(data, format=ox.RdfFormat.TURTLE)
-    return store
-
-
-def triple_lines(triples: Iterable[Triple]) -> Iterator[str]:
-    """Yield Turtle lines for rdflib triples."""
-    for s, p, o in triples:
-        yield f"{turtle_term(s)} {turtle_term(p)} {turtle_term(o)} ."

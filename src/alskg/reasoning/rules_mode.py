@@ -6,17 +6,17 @@ meaningful triples is looked up in the derivations of this engine's run over the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal
+from rdflib import Graph
 from rdflib.term import Node
 
 from .domain import DomainRule, Reads, rule_reads
 from .engine import Engine, Pending
-from .oxigraph_terms import load_store, turtle_term
+from .rule_mirror import OxigraphMirror
 from .rule_run import run_rule
 from .store import IdTriple
-from .terms import Triple
 
 
 @dataclass
@@ -28,59 +28,54 @@ class EngineRun:
     domain_rounds: int = 0
 
 
-def _turtle_cache(engine: Engine, cache: list[str]) -> list[str]:
-    terms = engine.store.terms
-    if len(cache) < len(terms):
-        cache.extend(turtle_term(t) for t in terms[len(cache) :])
-    return cache
-
-
-def _apply_domain_rules(
-    run: EngineRun, rules: list[DomainRule], cache: list[str], provenance: bool
-) -> Pending:
-    """Run the rules once over the engine's current triples; return their new triples."""
-    engine = run.engine
-    store = engine.store
-    text = _turtle_cache(engine, cache)
-    reads = rule_reads(rules)
+def _seen_by(engine: Engine, reads: Reads | None) -> Callable[[IdTriple], bool]:
+    """Return a test telling whether a rule reading `reads` can see an (id) triple."""
     if reads is None:
-        lines = [f"{text[s]} {text[p]} {text[o]} ." for s, p, o in store.triples()]
-    else:
-        ids = store.ids
-        lines = []
-        type_id = engine.vocab.type
-        for predicate, cls in sorted(reads, key=lambda r: (str(r[0]), str(r[1]))):
-            p = ids.get(predicate)
-            if p is None or p not in store.so:
-                continue
-            if cls is not None and (predicate, None) not in reads:
-                c = ids.get(cls)
-                if c is not None:
-                    lines.extend(
-                        f"{text[s]} {text[type_id]} {text[c]} ." for s in store.subjects(type_id, c)
-                    )
-                continue
-            lines.extend(
-                f"{text[s]} {text[p]} {text[o]} ." for s, objs in store.so[p].items() for o in objs
-            )
-    oxstore = load_store(lines)
+        return lambda t: True
+    ids = engine.store.ids
+    predicates = {ids[p] for p, cls in reads if cls is None and p in ids}
+    classes = {ids[cls] for p, cls in reads if cls is not None and cls in ids}
+    type_id = engine.vocab.type
+    return lambda t: t[1] in predicates or (t[1] == type_id and t[2] in classes)
+
+
+def _load_reads(engine: Engine, mirror: OxigraphMirror, reads: Reads | None,
+                loaded: Reads | None) -> None:
+    """Copy into the mirror every triple `reads` covers that `loaded` did not."""
+    store = engine.store
+    if loaded is None:
+        return
+    if reads is None:
+        mirror.load(store.triples())
+        return
     ids = store.ids
+    type_id = engine.vocab.type
+    for predicate, cls in sorted(reads - loaded, key=lambda r: (str(r[0]), str(r[1]))):
+        p = ids.get(predicate)
+        if p is None or p not in store.so:
+            continue
+        if cls is None:
+            mirror.load((s, p, o) for s, objs in store.so[p].items() for o in objs)
+        elif (predicate, None) not in reads:
+            c = ids.get(cls)
+            if c is not None:
+                mirror.load((s, type_id, c) for s in store.subjects(type_id, c))
 
-    def exists(t: Triple) -> bool:
-        s, p, o = ids.get(t[0]), ids.get(t[1]), ids.get(t[2])
-        return s is not None and p is not None and o is not None and store.has(s, p, o)
 
+def _apply_domain_rules(run: EngineRun, rules: list[DomainRule], mirror: OxigraphMirror,
+                        provenance: bool) -> Pending:
+    """Run the rules once over the mirror of the engine's triples; return their new triples."""
+    store = run.engine.store
+    exists = store.has_triple
     found: Pending = {}
     for rule in rules:
-        for output in run_rule(rule, oxstore, exists, provenance):
-            s, p, o = (store.intern(term) for term in output.triple)
-            key: IdTriple = (s, p, o)
+        for output in run_rule(rule, mirror, exists, provenance):
+            key = output.triple
             if store.has(*key) or key in found:
                 continue
-            premises = tuple((ids[a], ids[b], ids[c]) for a, b, c in output.premises)
-            found[key] = (rule.name, premises)
-            if isinstance(output.triple[2], Literal):
-                run.rule_literals.add(output.triple[2])
+            found[key] = (rule.name, output.premises)
+            if store.literal[key[2]]:
+                run.rule_literals.add(store.terms[key[2]])
     return found
 
 
@@ -95,29 +90,30 @@ def run_engine(
     run = EngineRun(Engine(ontology, asserted))
     engine = run.engine
     engine.saturate()
-    cache: list[str] = []
+    mirror = OxigraphMirror(engine.store)
+    loaded: Reads | None = frozenset()
+    # A rule runs again only when a triple it reads was added since its last run: with nothing
+    # new to read it would only find what it found before.
+    dirty: set[str] = set()
     for stratum in sorted({rule.stratum for rule in rules}):
         active = [rule for rule in rules if rule.stratum <= stratum]
+        dirty |= {rule.name for rule in active if rule.stratum == stratum}
         reads = rule_reads(active)
-        while True:
-            found = _apply_domain_rules(run, active, cache, provenance)
+        _load_reads(engine, mirror, reads, loaded)
+        loaded = reads
+        while dirty:
+            found = _apply_domain_rules(run, [r for r in active if r.name in dirty], mirror,
+                                        provenance)
             run.domain_rounds += 1
             new = engine.add_derived(found)
+            dirty = set()
             if not new:
                 break
-            added = new + engine.saturate(new)
-            # Another pass can only find more if the rules can see something new.
-            if not _any_read(engine, reads, added):
-                break
+            # (The tests are made after the run: it may have interned the terms they look for.)
+            seen = _seen_by(engine, reads)
+            visible = [t for t in new + engine.saturate(new) if seen(t)]
+            mirror.load(visible)
+            for rule in active:
+                if any(map(_seen_by(engine, rule.reads), visible)):
+                    dirty.add(rule.name)
     return run
-
-
-def _any_read(engine: Engine, reads: Reads | None, triples: list[IdTriple]) -> bool:
-    """Tell whether a rule reading `reads` can see one of the (id) triples."""
-    if reads is None:
-        return bool(triples)
-    ids = engine.store.ids
-    predicates = {ids[p] for p, cls in reads if cls is None and p in ids}
-    classes = {ids[cls] for p, cls in reads if cls is not None and cls in ids}
-    type_id = engine.vocab.type
-    return any(p in predicates or (p == type_id and o in classes) for _, p, o in triples)

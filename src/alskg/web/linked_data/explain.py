@@ -1,5 +1,9 @@
 """/explain: how a triple got into the graph — its rule and premises, down to asserted triples.
 
+Which graphs hold the triple is asked of the query engine; the derivation tree is read from the
+build's derivation file (alskg.reasoning.derivation_file), so it costs one indexed lookup per
+node at any size, also where graph/explanations is left out of a large build.
+
 The triple comes from the query string (`?s=<iri>&p=<iri>&o=<iri or literal>`); each term is
 parsed and checked (formats.terms.parse_term) and bound to the queries, never pasted into them.
 A term that names nothing valid is a 400 naming it.
@@ -11,15 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from rdflib.term import Node
 
-from ...curation.namespaces import graph_iri
 from ...errors import BadTerm
 from ...formats.terms import parse_term
 from ...query.service import Service
-from ...reasoning.explain import explain, render_text
-from ...reasoning.terms import derivation_iri
+from ...reasoning.derivation_file import DerivationFile
+from ...reasoning.explain import Explanation, render_text
 from ..http import HTML, TEXT, HttpError, answer, negotiate, service
 from .facts import graph_name, labels_for
 from .present import view
@@ -27,11 +30,6 @@ from .present import view
 blueprint = Blueprint("explain", __name__)
 
 GRAPHS_HOLDING = "SELECT DISTINCT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-DERIVATION = """SELECT ?root ?graph ?x ?y ?z WHERE { GRAPH ?graph {
-  { ?root (als:premise/^als:derivedTriple)* ?x . ?x ?y ?z }
-  UNION { ?root (als:premise/^als:derivedTriple)* ?d . ?d als:derivedTriple|als:premise ?x .
-          ?x ?y ?z }
-} }"""
 
 
 @dataclass
@@ -83,17 +81,12 @@ def explain_page() -> Response:
     return answer(html, HTML, status=status, negotiated=True, max_age=None)
 
 
-def derivation_tree(svc: Service, s: Node, p: Node, o: Node) -> Any:
-    """Fetch the derivation subgraph of an inferred triple and return its Explanation tree."""
-    bindings = {"root": derivation_iri((s, p, o)),
-                "graph": URIRef(graph_iri("explanations", svc.base))}
-    graph = Graph()
-    for row in svc.rows(DERIVATION, bindings=bindings, max_rows=100_000):
-        graph.add((row["x"], row["y"], row["z"]))
-    return explain(graph, s, p, o)
+def derivation_tree(svc: Service, s: Node, p: Node, o: Node) -> Explanation | None:
+    """Read an inferred triple's derivation tree from the build's derivation file."""
+    return DerivationFile(svc.build.derivation_file).explain((s, p, o))
 
 
-def to_tree(svc: Service, node: Any, labels: dict[str, str]) -> TreeNode:
+def to_tree(svc: Service, node: Explanation, labels: dict[str, str]) -> TreeNode:
     """Turn a reasoning Explanation into what the template renders."""
     return TreeNode([view(svc, t, labels) for t in node.triple], node.rule, node.round,
                     tuple(node.via), (node.asserted_in or "").rsplit("/", 1)[-1],
