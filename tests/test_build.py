@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -123,9 +124,23 @@ def sources_copy(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real `alskg` command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "alskg", *args], capture_output=True, text=True,
-                          timeout=120, check=False)
+    """Run the `alskg` command line in this process (click's runner: the same command, without
+    a second interpreter importing everything again); an uncaught exception's traceback is
+    added to stderr, as the real command would print it."""
+    result = CliRunner().invoke(main, list(args))
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["alskg", *args], result.exit_code, result.stdout, stderr)
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build root holding one good build of the project's sources (no reasoning)."""
+    root = tmp_path_factory.mktemp("good") / "builds"
+    good = run_cli("build", "--no-reason", "--build-dir", str(root))
+    assert good.returncode == 0, good.stderr
+    return root
 
 
 def test_receipt_records_inputs_versions_counts_and_hash(build_root: Path) -> None:
@@ -186,13 +201,13 @@ def test_validation_reports_file_node_and_rule(sources_copy: tuple[Path, Path],
 
 @pytest.mark.parametrize("rule", sorted(EVIDENCE_CASES))
 def test_evidence_rule_named_and_previous_build_kept(sources_copy: tuple[Path, Path],
-                                                     tmp_path: Path, rule: str) -> None:
+                                                     good_build: Path, tmp_path: Path,
+                                                     rule: str) -> None:
     ontology, data = sources_copy
     root = tmp_path / "builds"
+    shutil.copytree(good_build, root, symlinks=True)
     args = ["build", "--no-reason", "--ontology-dir", str(ontology), "--data-dir", str(data),
             "--build-dir", str(root)]
-    good = run_cli(*args)
-    assert good.returncode == 0, good.stderr
     before = open_build(root).content_hash
     body, node = EVIDENCE_CASES[rule]
     (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + body)
@@ -217,8 +232,14 @@ def test_validate_clean_on_project_data() -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_query_with_bad_sparql_exits_2_without_traceback(build_root: Path) -> None:
-    result = run_cli("query", "--build-dir", str(build_root), "SELECT ?s WHERE { ?s")
+@pytest.mark.parametrize("in_process", [True, False])
+def test_query_with_bad_sparql_exits_2_without_traceback(build_root: Path,
+                                                         in_process: bool) -> None:
+    """Also through `python -m alskg` in its own process: the installed entry point."""
+    args = ["query", "--build-dir", str(build_root), "SELECT ?s WHERE { ?s"]
+    result = run_cli(*args) if in_process else subprocess.run(
+        [sys.executable, "-m", "alskg", *args], capture_output=True, text=True, timeout=120,
+        check=False)
     assert result.returncode == 2
     assert "malformed query" in result.stderr
     assert "Traceback" not in result.stderr

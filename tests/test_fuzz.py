@@ -404,7 +404,7 @@ def test_fuzz_named_query_route(real_app: Flask, req: tuple[str, bytes, list]) -
 
 
 @pytest.mark.slow
-@fuzz_settings(FAST * 4)
+@fuzz_settings(FAST * 2)
 @given(req=named_request())
 def test_fuzz_named_query_route_long(real_app: Flask, req: tuple[str, bytes, list]) -> None:  # type: ignore[type-arg]
     if not _has_named_query_route(real_app):
