@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import io
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -213,3 +215,27 @@ def test_serve_answers_from_an_imported_store(tmp_path: Path, build_root: Path,
     rows = response.get_json(force=True)["results"]["bindings"]
     assert [r["who"]["value"] for r in rows] == [f"{EX}z"]
     app.extensions["alskg"].close()
+
+
+def test_an_import_keeps_a_running_imports_pending_folder(tmp_path: Path) -> None:
+    """Two imports into one store: the one that finishes first removes only pending folders
+    whose process is gone, never the folder another live import is still writing."""
+    store = tmp_path / "store"
+    data = tmp_path / "data.nt"
+    data.write_text(ntriples(5), encoding="utf-8")
+    import_files([data], store)
+    versions = versions_dir(store)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = versions / f".tmp-{sleeper.pid}-v-live"
+        live.mkdir()
+        dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead_pid.wait()
+        dead = versions / f".tmp-{dead_pid.pid}-v-dead"
+        dead.mkdir()
+        import_files([data], store, graph=graph_iri("import/again"))
+        assert live.is_dir()
+        assert not dead.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()

@@ -106,7 +106,7 @@ class BuildWriter:
         self.root = root
         self.builds = root / "builds"
         self.builds.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.builds / f"{PENDING_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
+        self.tmp = self.builds / pending_name(uuid.uuid4().hex)
         self.tmp.mkdir()
 
     def pending(self, name: str) -> Path:
@@ -156,7 +156,7 @@ class BuildWriter:
             if old not in (keep, current):
                 shutil.rmtree(old, ignore_errors=True)
         for pending in self.builds.glob(PENDING_PREFIX + "*"):
-            if pending != self.tmp and _abandoned(pending):
+            if pending != self.tmp and abandoned(pending):
                 shutil.rmtree(pending, ignore_errors=True)
 
 
@@ -167,8 +167,14 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def _abandoned(pending: Path) -> bool:
-    """Tell whether a pending build folder has no live writer (its process is gone, or stale)."""
+def pending_name(label: str) -> str:
+    """Return the name of a pending folder owned by this process (see `abandoned`)."""
+    return f"{PENDING_PREFIX}{os.getpid()}-{label}"
+
+
+def abandoned(pending: Path) -> bool:
+    """Tell whether a pending folder (a build's or an import's) has no live writer: the
+    process named in it is gone, or it is older than STALE_PENDING_SECONDS."""
     owner = pending.name[len(PENDING_PREFIX):].partition("-")[0]
     if owner.isdigit() and int(owner) != os.getpid() and not process_alive(int(owner)):
         return True

@@ -43,7 +43,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from ..build.store import BuiltDataset
+from ..build.store import BuiltDataset, pending_name
 from ..curation.namespaces import DEFAULT_BASE, GRAPH_NAMES, graph_iri
 from .store_versions import (
     STORE_INFO,
@@ -240,7 +240,7 @@ def import_files(paths: list[Path], store_path: Path, *, graph: str | None = Non
     versions = versions_dir(store_path)
     versions.mkdir(parents=True, exist_ok=True)
     label = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    pending = versions / f".tmp-{label}"
+    pending = versions / pending_name(label)
     store: Any = None
     writer: _Writer | None = None
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..curation.namespaces import DEFAULT_BASE
+from ..errors import AlskgError
 from .evidence_asof import RegulatoryStatus
 
 # Columns in reading order; the first group is always shown, the others where claims exist.
@@ -29,7 +30,7 @@ INFERRED_MARK = "*"
 Row = Mapping[str, str]
 
 
-class EvidenceError(RuntimeError):
+class EvidenceError(AlskgError):
     """The matrix could not be computed (a query failed or is missing)."""
 
 
