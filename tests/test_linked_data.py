@@ -15,8 +15,9 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from alskg.build.pipeline import BuildOptions, build
-from alskg.build.store import BuiltDataset
+from alskg.build.store import BuiltDataset, file_sha256, open_build
 from alskg.curation.namespaces import ALS, DEFAULT_BASE, graph_iri
+from alskg.errors import BuildCorrupt
 from alskg.formats.rdf import context_document
 from tests.conftest import make_app
 
@@ -225,6 +226,12 @@ def test_large_build_keeps_explanations_apart_and_explain_still_answers(
     full = client.get("/explain?" + urlencode(query))
     assert large.status_code == full.status_code == 200
     assert large.get_data(as_text=True) == full.get_data(as_text=True)
+    # The receipt pins the file: a damaged derivation file makes the build refuse to open.
+    assert built.receipt["derivation_file"]["sha256"] == file_sha256(built.derivation_file)
+    with built.derivation_file.open("r+b") as handle:
+        handle.write(b"garbage")
+    with pytest.raises(BuildCorrupt, match="explanations.sqlite"):
+        open_build(root)
 
 
 def test_inference_false_hides_inferred(client: FlaskClient) -> None:

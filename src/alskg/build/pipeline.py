@@ -29,6 +29,7 @@ from .store import (
     BuildWriter,
     BuiltDataset,
     default_root,
+    file_sha256,
     open_build,
 )
 
@@ -108,7 +109,6 @@ def assemble(options: BuildOptions) -> AssembledDataset:
             "noise_filtered": dict(sorted(result.noise_counts.items())),
             "by_rule": dict(sorted(result.counts_by_rule.items())),
             "derivations": count,
-            "derivation_file": DERIVATION_FILE,
             "explanations_graph": in_graph,
         }
     graphs["meta"] = meta.build_meta(graphs, sources, __version__)
@@ -124,8 +124,12 @@ def build(options: BuildOptions) -> BuiltDataset:
     writer = BuildWriter(options.root)
     try:
         dataset_path = writer.write_lines(DATASET_FILE, lines)
+        derivation_file = None
         if assembled.derivations is not None:
-            assembled.derivations.write(writer.pending(DERIVATION_FILE))
+            path = writer.pending(DERIVATION_FILE)
+            assembled.derivations.write(path)
+            derivation_file = {"name": DERIVATION_FILE, "bytes": path.stat().st_size,
+                               "sha256": file_sha256(path)}
         digest = content_hash(lines)
         receipt = {
             "version": __version__,
@@ -133,6 +137,7 @@ def build(options: BuildOptions) -> BuiltDataset:
             "content_hash": digest,
             "dataset_file": DATASET_FILE,
             "dataset_bytes": dataset_path.stat().st_size,
+            "derivation_file": derivation_file,
             "inputs": assembled.sources.checksums(),
             "packages": package_versions(),
             "graphs": {graph_iri(n): len(g) for n, g in sorted(assembled.graphs.items())},

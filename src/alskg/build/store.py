@@ -83,6 +83,12 @@ def open_folder(folder: Path) -> BuiltDataset:
         raise BuildCorrupt(f"{dataset_path}: corrupt dataset (size differs from the receipt)")
     if file_sha256(dataset_path) != receipt["content_hash"]:
         raise BuildCorrupt(f"{dataset_path}: corrupt dataset (SHA-256 differs from the receipt)")
+    derivations = receipt.get("derivation_file")
+    if isinstance(derivations, dict):
+        path = folder / DERIVATION_FILE
+        if not path.is_file() or file_sha256(path) != derivations.get("sha256"):
+            raise BuildCorrupt(f"{path}: missing or corrupt derivation file (SHA-256 differs "
+                               "from the receipt); run `alskg build` again")
     return BuiltDataset(folder, receipt)
 
 
