@@ -787,9 +787,10 @@ def main() -> None:
                              "--quick: 10000)")
     parser.add_argument("--duration", type=float, default=None, help="seconds per load test")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--reason-max", type=int, default=100_000,
-                        help="synthetic sizes above this are built with --no-reason (the rules "
-                             "reasoner and its explanations graph take minutes and GBs there)")
+    parser.add_argument("--reason-max", type=int, default=1_000_000,
+                        help="synthetic sizes above this are built with --no-reason (default: "
+                             "reason at every size; builds above 50,000 inferences keep their "
+                             "explanations in the derivation file only)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--python-client", action="store_true",
