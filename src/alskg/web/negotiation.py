@@ -30,6 +30,11 @@ class Negotiator:
             return default or offered[0]
         return self._best(accept, tuple(offered))
 
+    @property
+    def memo_size(self) -> int:
+        """Return how many (Accept, offered) answers the memo holds now."""
+        return int(self._best.cache_info().currsize)
+
 
 def _best_match(accept: str, offered: tuple[str, ...]) -> str | None:
     return parse_accept_header(accept, MIMEAccept).best_match(offered)
