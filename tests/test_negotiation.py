@@ -14,7 +14,8 @@ ACCEPTS = [
     "text/csv;q=0.5, application/sparql-results+xml", "application/json",
     "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "application/sparql-results+json;q=0, text/csv", "*/*;q=0", "text/turtle",
-    "application/rdf+xml, text/turtle;q=0.9", "TEXT/CSV", "application/*;q=0.2, text/tab-separated-values",
+    "application/rdf+xml, text/turtle;q=0.9", "TEXT/CSV",
+    "application/*;q=0.2, text/tab-separated-values",
 ]
 
 
