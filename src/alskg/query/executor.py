@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -187,6 +188,8 @@ def _worker_main(conn: Connection, config: EngineConfig) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent,), name="alskg-parent-watch",
                      daemon=True).start()
     engine = config.open()
+    gc.collect()
+    gc.freeze()  # the engine and the modules stay for the worker's life: out of the collector's way
     fd = conn.fileno()
     wire.send(fd, "ready")
     while True:
