@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ from rdflib.term import Node
 from ..curation.namespaces import DEFAULT_BASE
 from ..errors import AlskgError, QueryCrashed, QueryError, QueryTimeout, ServerBusy, StoreFailed
 from ..formats import media as formats
+from . import wire
 from .engines import DatasetSpec, Engine, QueryOutcome, open_engine
 from .engines.base import SerializedAnswer
 
@@ -52,6 +54,19 @@ class QueryRequest:
     timeout: float = 10.0
     as_terms: bool = False  # answer with the outcome's terms (pages), not serialized bytes
 
+    def to_wire(self) -> tuple[Any, ...]:
+        """Return the request as plain fields for the worker's wire (no dataclass pickling)."""
+        spec = self.spec
+        return (self.query, spec.default_graphs, spec.named_graphs, spec.inference,
+                self.bindings, self.format_key, self.max_rows, self.timeout, self.as_terms)
+
+    @classmethod
+    def from_wire(cls, fields: tuple[Any, ...]) -> QueryRequest:
+        """Rebuild a request from `to_wire`'s fields."""
+        query, default, named, inference, bindings, format_key, max_rows, timeout, terms = fields
+        return cls(query, DatasetSpec(default, named, inference), bindings, format_key,
+                   max_rows, timeout, terms)
+
 
 @dataclass(frozen=True)
 class QueryResponse:
@@ -64,6 +79,17 @@ class QueryResponse:
     rows: int | None = 0  # None: a native writer sent the answer without counting its rows
     error: QueryError | None = None
     outcome: QueryOutcome | None = None
+
+    def to_wire(self) -> tuple[tuple[Any, ...], bytes]:
+        """Return (plain fields, body) for the wire: the body travels apart, never pickled."""
+        return (self.content_type, self.form, self.truncated, self.rows, self.error,
+                self.outcome), self.body
+
+    @classmethod
+    def from_wire(cls, fields: tuple[Any, ...], body: bytes) -> QueryResponse:
+        """Rebuild a response from `to_wire`'s fields and body."""
+        content_type, form, truncated, rows, error, outcome = fields
+        return cls(content_type, body, form, truncated, rows, error, outcome)
 
     @property
     def ok(self) -> bool:
@@ -162,19 +188,22 @@ def _worker_main(conn: Connection, config: EngineConfig) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent,), name="alskg-parent-watch",
                      daemon=True).start()
     engine = config.open()
-    conn.send("ready")
+    gc.collect()
+    gc.freeze()  # the engine and the modules stay for the worker's life: out of the collector's way
+    fd = conn.fileno()
+    wire.send(fd, "ready")
     while True:
         try:
-            request = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+            fields, _ = wire.receive(fd)
+        except (EOFError, OSError, KeyboardInterrupt):
             return
-        if request is None:
+        if fields is None:
             return
         try:
-            response = execute(engine, request)
+            response = execute(engine, QueryRequest.from_wire(fields))
         except Exception as exc:  # noqa: BLE001 - report, never die on one query
             response = failed(QueryCrashed(f"Query failed: {type(exc).__name__}: {exc}"))
-        conn.send(response)
+        wire.send(fd, *response.to_wire())
 
 
 class _Worker:
@@ -183,14 +212,23 @@ class _Worker:
         self.process = context.Process(target=_worker_main, args=(child, config), daemon=True)
         self.process.start()
         child.close()
+        self.fd = self.conn.fileno()
+        self.waiter = wire.Waiter(self.fd)
 
     def wait_ready(self, timeout: float) -> bool:
-        if self.conn.poll(timeout):
+        if self.waiter.ready(timeout):
             try:
-                return self.conn.recv() == "ready"
-            except EOFError:
+                return wire.receive(self.fd)[0] == "ready"
+            except (EOFError, OSError):
                 return False
         return False
+
+    def ask(self, request: QueryRequest, timeout: float) -> QueryResponse | None:
+        """Send a request and wait for its answer; None when none came within `timeout`."""
+        wire.send(self.fd, request.to_wire())
+        if not self.waiter.ready(timeout):
+            return None
+        return QueryResponse.from_wire(*wire.receive(self.fd))
 
     def kill(self) -> None:
         self.process.kill()
@@ -256,12 +294,11 @@ class WorkerPool:
             return failed(ServerBusy("Server busy: every query worker is occupied; retry later"))
         started = time.monotonic()
         try:
-            worker.conn.send(request)
-            if worker.conn.poll(request.timeout + 0.5):
-                response: QueryResponse = worker.conn.recv()
+            response = worker.ask(request, request.timeout + 0.5)
+            if response is not None:
                 self._idle.put(worker)
                 return response
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._replace(worker, "died")
             return failed(ServerBusy("The query worker stopped unexpectedly; retry the query"))
         log.warning("query killed after %.1f s", time.monotonic() - started)
@@ -276,5 +313,5 @@ class WorkerPool:
             self._all.clear()
         for worker in workers:
             with contextlib.suppress(OSError):
-                worker.conn.send(None)
+                wire.send(worker.fd, None)
             worker.kill()

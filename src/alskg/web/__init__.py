@@ -16,7 +16,11 @@ from .fastpath import CachedResponses
 from .http import register_errors
 from .linked_data import documents, explain
 from .metrics import CountRequests, install
+from .negotiation import Negotiator
+from .reply import cors_headers
 from .sparql import view as sparql
+from .sparql.endpoint import SparqlEndpoint
+from .sparql.lane import SparqlLane
 
 BLUEPRINTS = (sparql.blueprint, pages.blueprint, queries.blueprint, evidence.blueprint,
               documents.blueprint, explain.blueprint)
@@ -31,6 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["alskg.metrics"] = metrics
     service = Service(app.config, metrics)
     app.extensions["alskg"] = service
+    negotiator = Negotiator()
+    app.extensions["alskg.negotiator"] = negotiator
+    endpoint = SparqlEndpoint(service, negotiator)
+    app.extensions["alskg.sparql"] = endpoint
     atexit.register(service.close)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
@@ -51,15 +59,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def cors(response: Response) -> Response:
         if request.endpoint == "metrics":   # private: no cross-origin reads by browsers
             return response
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Link, X-Result-Truncated"
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = request.headers.get(
-                "Access-Control-Request-Headers", "Accept, Content-Type")
-            response.headers["Access-Control-Max-Age"] = "86400"
+        for name, value in cors_headers(request.method,
+                                        request.headers.get("Access-Control-Request-Headers")):
+            response.headers[name] = value
         return response
 
+    # outermost last: count requests > replay cached answers > the /sparql lane > Flask
+    app.wsgi_app = SparqlLane(  # type: ignore[method-assign]
+        app.wsgi_app, endpoint, app.config["MAX_CONTENT_LENGTH"], metrics.enabled)
     app.wsgi_app = CachedResponses(  # type: ignore[method-assign]
         app.wsgi_app, app.config["ALSKG_CACHE_ENTRIES"], app.config["ALSKG_CACHE_ENTRY_BYTES"],
         app.config["ALSKG_CACHE_TOTAL_BYTES"] // 2, metrics)

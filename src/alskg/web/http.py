@@ -1,11 +1,12 @@
-"""The one place that builds HTTP answers: negotiation, caching headers, errors by media type.
+"""The one place views build HTTP answers: negotiation, caching headers, errors by media type.
 
-Every view picks its representation with `negotiate`, builds its answer with `answer` (Vary,
-Content-Location, Link alternates, ETag, Cache-Control, the charset rule) and reports a failure by
-raising HttpError (or letting an AlskgError through): one handler, registered on the app, turns
-either into the error shape of the wanted media type — JSON `{"ok": false, "error": ..., "status":
-N}`, an HTML page, or plain text (the SPARQL protocol's own texts are plain text). The statuses of
-the project's error types are decided here and nowhere else.
+Every view picks its representation with `negotiate` (the app's memoized Negotiator), builds its
+answer with `answer` (the header rules of web.reply: Vary, Content-Location, Link alternates,
+ETag, Cache-Control, the charset rule) and reports a failure by raising HttpError (or letting an
+AlskgError through): one handler, registered on the app, turns either into the error shape of the
+wanted media type — JSON `{"ok": false, "error": ..., "status": N}`, an HTML page, or plain text
+(the SPARQL protocol's own texts are plain text). The statuses of the project's error types are
+decided in web.reply and nowhere else.
 """
 
 from __future__ import annotations
@@ -17,32 +18,19 @@ from typing import Any
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import (
-    AlskgError,
-    BadTerm,
-    BuildUnusable,
-    QueryCrashed,
-    QuerySyntaxError,
-    QueryTimeout,
-    ServerBusy,
-    StoreFailed,
-    UnsafeQuery,
-)
+from ..errors import AlskgError
 from ..query.executor import QueryResponse
 from ..query.service import Service
+from .negotiation import Negotiator
+from .reply import TEXT, Reply, answer_headers, content_type, message_of, status_of, text_error
+from .reply import not_modified as not_modified_reply
 
+__all__ = ["HTML", "JSON", "TEXT", "HttpError", "answer", "content_type", "error_response",
+           "from_error", "message_of", "negotiate", "negotiator", "not_acceptable",
+           "not_modified", "register_errors", "service", "status_of", "to_http", "to_response"]
 HTML = "text/html"
 JSON = "application/json"
-TEXT = "text/plain"
 ERROR_TYPES = (TEXT, JSON, HTML)  # plain text first: `Accept: */*` (curl) reads text
-STATUS_OF: dict[type[AlskgError], int] = {
-    QuerySyntaxError: 400, BadTerm: 400, UnsafeQuery: 403, StoreFailed: 502,
-    QueryTimeout: 503, ServerBusy: 503, BuildUnusable: 503, QueryCrashed: 500,
-}
-UNCHARSETED = ("application/rdf+xml",)  # XML declares its own encoding
-TEXTUAL = ("application/json", "application/ld+json", "application/n-triples",
-           "application/n-quads", "application/trig", "application/sparql-results+json",
-           "application/sparql-results+xml", "application/javascript")
 
 
 class HttpError(Exception):
@@ -64,29 +52,24 @@ def service() -> Service:
     return found
 
 
+def negotiator() -> Negotiator:
+    """Return the app's Negotiator (its memo of Accept headers)."""
+    found: Negotiator = current_app.extensions["alskg.negotiator"]
+    return found
+
+
 def negotiate(offered: Sequence[str], default: str | None = None) -> str | None:
     """Pick the best offered media type for the Accept header (q-values, wildcards).
 
     Without an Accept header the answer is `default` (else the first offered); None means
     nothing offered is acceptable."""
-    if not request.headers.get("Accept"):
-        return default or offered[0]
-    return request.accept_mimetypes.best_match(offered)
+    return negotiator().best(request.headers.get("Accept"), offered, default)
 
 
 def not_acceptable(what: str, offered: Iterable[str], *, media: str | None = None) -> HttpError:
     """Return the 406 error naming what is available."""
     return HttpError(406, f"Not acceptable: {what} is available as {', '.join(offered)}",
                      media=media, headers={"Vary": "Accept"})
-
-
-def content_type(media_type: str) -> str:
-    """Return a Content-Type: text and textual RDF/JSON types carry `charset=utf-8`."""
-    if ";" in media_type or media_type in UNCHARSETED:
-        return media_type
-    if media_type.startswith("text/") or media_type in TEXTUAL:
-        return media_type + "; charset=utf-8"
-    return media_type
 
 
 def answer(body: bytes | str, media_type: str, *, status: int = 200, etag: str | None = None,
@@ -97,31 +80,21 @@ def answer(body: bytes | str, media_type: str, *, status: int = 200, etag: str |
 
     `alternates` are (URL, media type) pairs for `Link: rel="alternate"`; `location` is the
     Content-Location of a negotiated document; `max_age` None sends no Cache-Control."""
-    response = Response(body, status=status, content_type=content_type(media_type))
-    if negotiated:
-        response.headers["Vary"] = "Accept"
-    if location:
-        response.headers["Content-Location"] = location
-    links = [f'<{href}>; rel="alternate"; type="{kind}"' for href, kind in alternates]
-    if links:
-        response.headers["Link"] = ", ".join(links)
-    if etag and status == 200:
-        response.set_etag(etag)
-    if max_age is not None and status == 200:
-        response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.headers.update(headers or {})
-    return response
+    return Response(body, status=status, headers=answer_headers(
+        media_type, status=status, etag=etag, negotiated=negotiated, location=location,
+        alternates=alternates, max_age=max_age, headers=headers))
+
+
+def to_response(reply: Reply) -> Response:
+    """Turn a Reply (web.reply) into a Flask Response (Werkzeug adds Content-Length)."""
+    return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
 def not_modified(etag: str, negotiated: bool = True) -> Response | None:
     """Return 304 when the request's If-None-Match holds `etag`, else None."""
-    if not (request.if_none_match and request.if_none_match.contains(etag)):
+    if not request.if_none_match.contains(etag):
         return None
-    response = Response(status=304)
-    response.set_etag(etag)
-    if negotiated:
-        response.headers["Vary"] = "Accept"
-    return response
+    return to_response(not_modified_reply(etag, negotiated))
 
 
 def to_http(result: QueryResponse, etag: str | None = None, error_media: str = TEXT) -> Response:
@@ -132,19 +105,6 @@ def to_http(result: QueryResponse, etag: str | None = None, error_media: str = T
         raise failure
     headers = {"X-Result-Truncated": "true"} if result.truncated else {}
     return answer(result.body, result.content_type, etag=etag, negotiated=True, headers=headers)
-
-
-def status_of(error: AlskgError) -> int:
-    """Return the HTTP status of one of the project's errors (400 for a client's bad input)."""
-    for kind in type(error).__mro__:
-        if kind in STATUS_OF:
-            return STATUS_OF[kind]
-    return 400
-
-
-def message_of(error: AlskgError) -> str:
-    """Return an error's message for HTTP, led by its kind where it has one."""
-    return f"{error.label.capitalize()}: {error}" if error.label else str(error)
 
 
 def from_error(error: AlskgError, media: str | None = None) -> HttpError:
@@ -162,7 +122,7 @@ def error_response(status: int, message: str, media: str | None = None,
     elif chosen == HTML:
         body = render_template("error.html", status=status, message=message)
     else:
-        chosen, body = TEXT, message.rstrip("\n") + "\n"
+        return to_response(text_error(status, message, headers))
     response = Response(body, status=status, content_type=content_type(chosen))
     response.headers.update(headers or {})
     return response

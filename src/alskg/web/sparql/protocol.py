@@ -1,4 +1,7 @@
-"""SPARQL 1.1 Protocol request parsing: query text, dataset, inference flag, wanted format."""
+"""SPARQL 1.1 Protocol request parsing: query text, dataset, inference flag, wanted format.
+
+Framework-free: it reads a Werkzeug Request (Flask's request in the view, a plain one in the
+fast lane) and negotiates with the app's Negotiator, so both paths follow these rules alone."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from werkzeug.wrappers import Request
 from ...formats import media as formats
 from ...query.engines.base import DatasetSpec
 from ...query.sparqltext import query_form
-from ..http import negotiate
+from ..negotiation import Negotiator
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -99,7 +102,8 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
     return SparqlCall(query, spec, values[0] if values else None, values)
 
 
-def choose_format(call: SparqlCall, request: Request) -> formats.Format:
+def choose_format(call: SparqlCall, accept: str | None,
+                  negotiator: Negotiator) -> formats.Format:
     """Pick the result format: `format=` first, else the Accept header (406 if none fits)."""
     form = query_form(call.query or "") or "SELECT"
     if call.format_param:
@@ -110,15 +114,15 @@ def choose_format(call: SparqlCall, request: Request) -> formats.Format:
             raise ProtocolError(400, f"Unknown format {call.format_param!r} for a {form} "
                                 f"query; use one of: {names}")
         return fmt
-    return result_format(request, form)
+    return result_format(accept, form, negotiator)
 
 
-def result_format(request: Request, form: str) -> formats.Format:
+def result_format(accept: str | None, form: str, negotiator: Negotiator) -> formats.Format:
     """Choose the format for a form from the Accept header (the app's one negotiation)."""
     offered = formats.media_types(form)
-    best = negotiate(offered, default=formats.offered(form)[0].media_type)
+    best = negotiator.best(accept, offered, default=formats.offered(form)[0].media_type)
     if best is None:
-        wanted = request.headers.get("Accept", "")
+        wanted = accept or ""
         raise ProtocolError(406, f"None of the requested media types ({wanted}) is available "
                             f"for a {form} query; available: {', '.join(offered)}")
     fmt = formats.by_name(best, form)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ...formats import media as formats
-from ...query.service import request_key
-from ..http import HTML, TEXT, HttpError, answer, negotiate, not_modified, service, to_http
+from ..http import HTML, TEXT, HttpError, answer, negotiate, service, to_response
 from . import description as service_description
-from .protocol import ProtocolError, choose_format, parse_call
+from .endpoint import SparqlEndpoint
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -16,21 +15,15 @@ blueprint = Blueprint("sparql", __name__)
 @blueprint.route("/sparql", methods=["GET", "POST", "HEAD"])
 @blueprint.route("/sparql/", methods=["GET", "POST", "HEAD"])
 def sparql() -> Response:
-    """Answer a SPARQL 1.1 Protocol request, or describe the service when there is no query."""
-    svc = service()
-    try:
-        call = parse_call(request, svc.settings["ALSKG_MAX_QUERY_CHARS"])
-        if call.query is None:
-            return describe_service()
-        fmt = choose_format(call, request)
-    except ProtocolError as exc:  # the protocol's own texts, as plain text
-        raise HttpError(exc.status, exc.message, media=TEXT) from None
-    query_request = svc.request(call.query, spec=call.spec, format_key=fmt.key)
-    etag = svc.etag(request_key(query_request))
-    cached = not_modified(etag)
-    if cached is not None:
-        return cached
-    return to_http(svc.run(query_request), etag)
+    """Answer a SPARQL 1.1 Protocol request, or describe the service when there is no query.
+
+    Queries usually arrive by the fast lane (web.sparql.lane) before Flask; what reaches this
+    view (HEAD, chunked bodies, ...) gets the same answer from the same SparqlEndpoint."""
+    endpoint: SparqlEndpoint = current_app.extensions["alskg.sparql"]
+    reply = endpoint.respond(request)
+    if reply is None:
+        return describe_service()
+    return to_response(reply)
 
 
 def describe_service() -> Response:
