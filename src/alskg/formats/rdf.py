@@ -1,9 +1,11 @@
 """The deterministic RDF writers: Turtle, TriG, N-Triples, RDF/XML and JSON-LD, sorted and stable.
 
-Hand-written because rdflib's TriG and RDF/XML output order depends on the hash seed: here
-subjects, predicates and objects are sorted and prefixes are declared only when used, so the same
-triples always give the same bytes. `write_rdf` is the one choice of writer per syntax, used by
-the dumps, the dereferenced IRIs and /sparql alike.
+Turtle and N-Triples are Oxigraph's writers over sorted triples (formats.graph_writer). TriG,
+RDF/XML and JSON-LD are hand-written because rdflib's output order depends on the hash seed
+(and Oxigraph's RDF/XML needs a QName for every predicate): subjects, predicates and objects are
+sorted and prefixes are declared only when used, so the same triples always give the same bytes.
+`write_rdf` is the one choice of writer per syntax, used by the dumps, the dereferenced IRIs and
+/sparql alike.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from ..curation.namespaces import DEFAULT_BASE, SD, prefixes
+from .graph_writer import ox_triple, write_graph
 from .nquads import nquad_lines, ntriple_lines
 
 Triple = tuple[Node, Node, Node]
@@ -175,11 +178,9 @@ def _prefix_lines(names: Names) -> list[str]:
 
 
 def to_turtle(triples: Iterable[Triple], table: dict[str, str] | None = None) -> bytes:
-    """Serialize triples as Turtle: sorted subjects, one predicate per line, used prefixes."""
-    names = Names(table or serialization_prefixes())
-    body = _turtle_block(triples, names)
-    head = _prefix_lines(names)
-    return ("\n".join(head + [""] + body)).encode("utf-8")
+    """Serialize triples as Turtle (formats.graph_writer: Oxigraph's writer, sorted)."""
+    return write_graph((ox_triple(t) for t in triples), "turtle",
+                       table or serialization_prefixes())
 
 
 def to_trig(graphs: Sequence[tuple[str | None, Iterable[Triple]]],
@@ -204,11 +205,8 @@ def to_trig(graphs: Sequence[tuple[str | None, Iterable[Triple]]],
 
 
 def to_ntriples(triples: Iterable[Triple]) -> bytes:
-    """Serialize triples as sorted N-Triples (blank nodes must already be canonical)."""
-    graph = Graph()
-    for triple in triples:
-        graph.add(triple)
-    return "".join(ntriple_lines(graph)).encode("utf-8")
+    """Serialize triples as N-Triples (formats.graph_writer: Oxigraph's writer, sorted)."""
+    return write_graph((ox_triple(t) for t in triples), "nt", {})
 
 
 def to_rdfxml(triples: Iterable[Triple], table: dict[str, str] | None = None) -> bytes:

@@ -56,16 +56,23 @@ class OxigraphEngine(Engine):
                         format_key: str | None) -> SerializedAnswer | None:
         """Answer in bytes written by Oxigraph's own serializers (see oxigraph_native).
 
-        SELECT and ASK only: a graph answer (CONSTRUCT, DESCRIBE) is written by the program's one
-        deterministic writer per syntax (formats.rdf), so the same triples come out as the same
-        bytes whether /sparql or a dereferenced IRI asks (None here sends it down that path)."""
+        A graph answer (CONSTRUCT, DESCRIBE) goes through the program's one deterministic
+        writer per syntax, so the same triples come out as the same bytes whether /sparql or a
+        dereferenced IRI asks: for Turtle and N-Triples that writer takes Oxigraph's triples as
+        they are (formats.graph_writer); for the other syntaxes None here sends the answer down
+        the rdflib-term path to formats.rdf."""
+        from ...formats.graph_writer import GRAPH_SYNTAXES
+        from ...formats.rdf import serialization_prefixes
         from .oxigraph_native import serialize_result
 
+        prefixes = self.prefixes
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
-            return None
+            if (format_key or "turtle") not in GRAPH_SYNTAXES:
+                return None
+            prefixes = {**serialization_prefixes(), **self.prefixes}
         limit = top_level_limit(query)
         return serialize_result(self._execute(query, spec, bindings), format_key, max_rows,
-                                deadline, self.prefixes,
+                                deadline, prefixes,
                                 bounded=limit is not None and limit <= max_rows)
 
     def _run(self, query: str, spec: DatasetSpec, bindings: dict[str, Node], max_rows: int,

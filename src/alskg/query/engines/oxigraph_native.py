@@ -7,11 +7,12 @@ writer, and the bytes are cut at the last whole row. TSV is then served as is, o
 re-written by Oxigraph as JSON, XML or CSV (both steps in Rust). A query whose own top-level LIMIT
 is within the cap cannot be truncated: it is written directly in the wanted format (the TSV pass
 costs about half again a direct JSON write). CONSTRUCT / DESCRIBE: the triples
-pass through a capped, deadline-checked iterator into `pyoxigraph.serialize`. ASK as CSV/TSV keeps
-the `_askResult` shape of formats.py (Oxigraph writes a bare `true`). In SPARQL XML and RDF/XML a
-carriage return is written as `&#13;` (Oxigraph writes it raw; XML readers turn it into a line
-feed). Truncation is flagged in SPARQL JSON by a `"truncated": true` member, and by the
-executor's `X-Result-Truncated` header.
+pass through a capped, deadline-checked iterator into the one Turtle / N-Triples writer
+(formats.graph_writer, Oxigraph's serializers over sorted triples) or `pyoxigraph.serialize`.
+ASK as CSV/TSV keeps the `_askResult` shape of formats.py (Oxigraph writes a bare `true`). In
+SPARQL XML and RDF/XML a carriage return is written as `&#13;` (Oxigraph writes it raw; XML
+readers turn it into a line feed). Truncation is flagged in SPARQL JSON by a `"truncated": true`
+member, and by the executor's `X-Result-Truncated` header.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from ...formats import media as formats
+from ...formats.graph_writer import GRAPH_SYNTAXES as WRITTEN_HERE
+from ...formats.graph_writer import drop_unused_prefixes, from_ntriples
 from .base import QueryOutcome, QueryTimeout, SerializedAnswer
 
 RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
@@ -37,10 +40,11 @@ class _RowCapReached(Exception):
 
 
 class _CappedTsvWriter:
-    """A binary sink for Oxigraph's writers: counts TSV rows, enforces the cap and deadline."""
+    """A binary sink for Oxigraph's writers: counts TSV rows (or N-Triples lines, with no
+    header line), enforces the cap and deadline."""
 
-    def __init__(self, max_rows: int, deadline: float | None) -> None:
-        self.max_lines = max_rows + 1  # the header line, then one line per row
+    def __init__(self, max_rows: int, deadline: float | None, header: bool = True) -> None:
+        self.max_lines = max_rows + header  # the header line, then one line per row
         self.deadline = deadline
         self.chunks: list[bytes] = []
         self.lines = 0
@@ -140,6 +144,18 @@ def _bounded_solutions(result: Any, key: str, deadline: float | None) -> Seriali
 
 def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
              prefixes: dict[str, str]) -> SerializedAnswer:
+    if key in WRITTEN_HERE:  # N-Triples straight from Rust (a line per triple), then sorted
+        writer = _CappedTsvWriter(max_rows, deadline, header=False)
+        try:
+            result.serialize(output=writer, format=ox.RdfFormat.N_TRIPLES)
+        except (_RowCapReached, QueryTimeout, OSError, ValueError):
+            if writer.timed_out:
+                raise QueryTimeout("query exceeded its time limit") from None
+            if not writer.capped:
+                raise
+        data = writer.body()
+        return SerializedAnswer("CONSTRUCT", key, from_ntriples(data, key, prefixes),
+                                writer.capped, data.count(b"\n"))
     triples: list[Any] = []
     truncated = False
     for count, triple in enumerate(result):
@@ -155,19 +171,7 @@ def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
                         prefixes=prefixes if key in _PREFIXED or key == "rdfxml" else None)
     assert body is not None  # no output given: the bytes are returned
     if key in _PREFIXED:
-        body = _drop_unused_prefixes(body, prefixes)
+        body = drop_unused_prefixes(body)
     elif key == "rdfxml":  # as in SPARQL XML: a raw CR would be read back as LF
         body = body.replace(b"\r", b"&#13;")
     return SerializedAnswer("CONSTRUCT", key, body, truncated, len(triples))
-
-
-def _drop_unused_prefixes(body: bytes, prefixes: dict[str, str]) -> bytes:
-    """Remove `@prefix` lines whose name is not used in the body (a name never seen is unused)."""
-    lines = body.split(b"\n")
-    start = 0
-    while start < len(lines) and lines[start].startswith(b"@prefix "):
-        start += 1
-    rest = b"\n".join(lines[start:])
-    kept = [line for line in lines[:start]
-            if line.split(b" ", 2)[1] in rest]  # b"name:" appears wherever the name is used
-    return b"\n".join([*kept, rest]) if kept else rest
