@@ -54,13 +54,20 @@ def _term_row(i: int, term: Node, labels: Mapping[Node, str]) -> tuple[int, str,
     return i, "l", str(term), f"@{term.language}" if term.language else str(term.datatype or "")
 
 
+def _packed(t: IdTriple) -> int:
+    """Return one integer that sorts like the id triple (ids are below 2**32); integers compare
+    several times faster than tuples when sorting ~700 k keys."""
+    return (t[0] << 64) | (t[1] << 32) | t[2]
+
+
 def write_derivations(path: Path, terms: Sequence[Node], labels: Mapping[Node, str],
                       records: Mapping[IdTriple, FlatRecord],
                       ontology: Iterable[IdTriple]) -> None:
     """Write a derivation file: the records, the ontology's triples and the terms they name."""
     used: set[int] = set()
     rows = []
-    for t, (rule, round_, premises, via) in sorted(records.items()):
+    for t in sorted(records, key=_packed):  # in key order: the B-tree fills fastest
+        rule, round_, premises, via = records[t]
         flat = array("q", [n for premise in premises for n in premise])
         used.update(t)
         used.update(flat)
