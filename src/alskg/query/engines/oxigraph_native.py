@@ -102,15 +102,22 @@ def serialize_result(result: Any, format_key: str | None, max_rows: int,
     return _triples(result, fmt.key, max_rows, deadline, prefixes)
 
 
-def _solutions(result: Any, key: str, max_rows: int, deadline: float | None) -> SerializedAnswer:
-    writer = _CappedTsvWriter(max_rows, deadline)
+def _capped_write(result: Any, syntax: Any, max_rows: int, deadline: float | None,
+                  header: bool = True) -> _CappedTsvWriter:
+    """Have Oxigraph write the result line by line into a capped, deadline-checked writer."""
+    writer = _CappedTsvWriter(max_rows, deadline, header)
     try:
-        result.serialize(output=writer, format=ox.QueryResultsFormat.TSV)
+        result.serialize(output=writer, format=syntax)
     except (_RowCapReached, QueryTimeout, OSError, ValueError):
         if writer.timed_out:
             raise QueryTimeout("query exceeded its time limit") from None
         if not writer.capped:
             raise
+    return writer
+
+
+def _solutions(result: Any, key: str, max_rows: int, deadline: float | None) -> SerializedAnswer:
+    writer = _capped_write(result, ox.QueryResultsFormat.TSV, max_rows, deadline)
     tsv = writer.body()
     rows = tsv.count(b"\n") - 1
     if key == "tsv":
@@ -145,14 +152,7 @@ def _bounded_solutions(result: Any, key: str, deadline: float | None) -> Seriali
 def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
              prefixes: dict[str, str]) -> SerializedAnswer:
     if key in WRITTEN_HERE:  # N-Triples straight from Rust (a line per triple), then sorted
-        writer = _CappedTsvWriter(max_rows, deadline, header=False)
-        try:
-            result.serialize(output=writer, format=ox.RdfFormat.N_TRIPLES)
-        except (_RowCapReached, QueryTimeout, OSError, ValueError):
-            if writer.timed_out:
-                raise QueryTimeout("query exceeded its time limit") from None
-            if not writer.capped:
-                raise
+        writer = _capped_write(result, ox.RdfFormat.N_TRIPLES, max_rows, deadline, header=False)
         data = writer.body()
         return SerializedAnswer("CONSTRUCT", key, from_ntriples(data, key, prefixes),
                                 writer.capped, data.count(b"\n"))
