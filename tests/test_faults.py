@@ -272,7 +272,7 @@ def test_build_error_midway_keeps_the_previous_build(published: tuple[Path, Any]
     graph = Graph()
     graph.add((URIRef(A + "id/x/new"), URIRef("urn:p"), Literal("new")))
     fake = SimpleNamespace(graphs={"asserted": graph}, reasoning={"mode": "none"},
-                           sources=SimpleNamespace(checksums=lambda: []))
+                           sources=SimpleNamespace(checksums=lambda: []), derivations=None)
     monkeypatch.setattr(build_module, "assemble", lambda options: fake)
 
     def failing_hash(lines: Any) -> str:

@@ -89,7 +89,7 @@ class RdflibEngine(Engine):
             self._prepared.move_to_end(query)
             return prepared
         try:
-            prepared = prepareQuery(query, initNs=self.prefixes)
+            prepared = prepareQuery(query, initNs=self.prefixes, base=self.base)
         except Exception as exc:  # pyparsing's ParseException, unknown prefixes, bad algebra
             raise QuerySyntaxError(str(exc)) from None
         self._prepared[query] = prepared
