@@ -12,7 +12,7 @@ A term that names nothing valid is a 400 naming it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
@@ -21,11 +21,12 @@ from rdflib.term import Node
 from ...errors import BadTerm
 from ...formats.terms import parse_term
 from ...query.service import Service
-from ...reasoning.derivation_file import DerivationFile
-from ...reasoning.explain import Explanation, render_text
 from ..http import HTML, TEXT, HttpError, answer, negotiate, service
 from .facts import graph_name, labels_for
 from .present import view
+
+if TYPE_CHECKING:  # the reasoning package is build-time code: imported where it is used
+    from ...reasoning.explain import Explanation
 
 blueprint = Blueprint("explain", __name__)
 
@@ -47,6 +48,8 @@ class TreeNode:
 @blueprint.get("/explain")
 def explain_page() -> Response:
     """Show how a triple was derived: its rule, its premises, down to asserted triples."""
+    from ...reasoning.explain import render_text
+
     svc = service()
     raw = [request.args.get(k, "") for k in ("s", "p", "o")]
     if not all(raw):
@@ -82,7 +85,10 @@ def explain_page() -> Response:
 
 
 def derivation_tree(svc: Service, s: Node, p: Node, o: Node) -> Explanation | None:
-    """Read an inferred triple's derivation tree from the build's derivation file."""
+    """Read an inferred triple's derivation tree from the build's derivation file (imported
+    here: the reasoning package it lives in is build-time code the server rarely needs)."""
+    from ...reasoning.derivation_file import DerivationFile
+
     return DerivationFile(svc.build.derivation_file).explain((s, p, o))
 
 
