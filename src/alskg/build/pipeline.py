@@ -10,17 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, URIRef
 
 from .. import __version__
 from ..curation.namespaces import graph_iri
-from ..curation.sources import Sources, load_sources
-from ..curation.validate import validate_sources
 from ..errors import ValidationFailed
 from ..formats.nquads import content_hash, nquad_lines
-from ..reasoning.derivations import Derivations
 from . import meta
 from .store import (
     DATASET_FILE,
@@ -32,6 +29,11 @@ from .store import (
     file_sha256,
     open_build,
 )
+
+if TYPE_CHECKING:  # parsing, validation and reasoning are imported when a build runs: opening
+    # the current build (the server's start-up) needs none of them
+    from ..curation.sources import Sources
+    from ..reasoning.derivations import Derivations
 
 PACKAGES = ("rdflib", "owlrl", "pyshacl", "pyoxigraph", "flask")
 # Up to this many inferences the explanations are also rendered as RDF into graph/explanations
@@ -84,6 +86,9 @@ def package_versions() -> dict[str, str]:
 
 def assemble(options: BuildOptions) -> AssembledDataset:
     """Parse, validate and reason; return the named graphs (nothing is written)."""
+    from ..curation.sources import load_sources
+    from ..curation.validate import validate_sources
+
     sources = load_sources(options.ontology_dir, options.data_dir)
     if options.validate:
         problems = validate_sources(sources, cache_dir=options.root)
