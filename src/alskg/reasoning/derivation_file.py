@@ -3,12 +3,13 @@
 Kept apart from the served dataset so that explanations cost neither load time nor memory in
 the query engine at scale; ``/explain`` and ``alskg explain`` read one derivation tree from it on
 demand. SQLite (the standard library's) because it is indexed on disk: a lookup reads a few pages,
-whatever the build's size. Two tables, over the reasoning engine's term ids:
+whatever the build's size. Besides ``meta`` (the format), three tables over the reasoning
+engine's term ids:
 
 - ``term(id, kind, value, extra)``: ``kind`` is ``u``/``b``/``l`` (blank nodes by their
   canonical label), ``extra`` a literal's ``@lang`` or datatype IRI;
 - ``derivation(s, p, o, rule, round, via, premises)``: ``via`` the rules of hidden steps,
-  space-separated; ``premises`` the premises' ids, three 64-bit integers each (native order);
+  space-separated; ``premises`` the premises' ids, three 64-bit little-endian integers each;
 - ``ontology(s, p, o)``: the input triples that come from the ontology. A premise with its own
   derivation is inferred, one in ``ontology`` an axiom, any other one asserted data.
 """
@@ -16,6 +17,7 @@ whatever the build's size. Two tables, over the reasoning engine's term ids:
 from __future__ import annotations
 
 import sqlite3
+import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -28,6 +30,7 @@ from .store import IdTriple
 from .terms import ASSERTED_GRAPH, ONTOLOGY_GRAPH, Triple
 
 FORMAT = "alskg-derivations/1"
+BIG_ENDIAN = sys.byteorder == "big"  # the file's integers are little-endian everywhere
 # (rule, round, premises, rules of hidden intermediate steps) of one kept inference.
 FlatRecord = tuple[str, int, tuple[IdTriple, ...], tuple[str, ...]]
 ASSERTED, ONTOLOGY, INFERRED = "a", "o", "i"  # where a premise comes from
@@ -69,6 +72,8 @@ def write_derivations(path: Path, terms: Sequence[Node], labels: Mapping[Node, s
     for t in sorted(records, key=_packed):  # in key order: the B-tree fills fastest
         rule, round_, premises, via = records[t]
         flat = array("q", [n for premise in premises for n in premise])
+        if BIG_ENDIAN:
+            flat.byteswap()
         used.update(t)
         used.update(flat)
         rows.append((*t, rule, round_, " ".join(via), flat.tobytes()))
@@ -163,6 +168,8 @@ class DerivationFile:
         premises = []
         flat = array("q")
         flat.frombytes(listed)
+        if BIG_ENDIAN:
+            flat.byteswap()
         for i in range(0, len(flat), 3):
             premise = (flat[i], flat[i + 1], flat[i + 2])
             child = self._tree(con, premise, self._origin(con, premise), seen | {t}, cache)
