@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.nquads import _nq_row
-from rdflib.plugins.serializers.nt import _nt_row
 
 
 def canonical(graph: Graph) -> Graph:
@@ -26,11 +25,6 @@ def nquad_lines(graphs: Iterable[tuple[str, Graph]]) -> list[str]:
         lines.extend(_nq_row(triple, context) for triple in canonical(graph))
     lines.sort()
     return lines
-
-
-def ntriple_lines(graph: Graph) -> list[str]:
-    """Return sorted N-Triples lines for one graph, blank nodes canonical."""
-    return sorted(_nt_row(triple) for triple in canonical(graph))
 
 
 def content_hash(lines: Iterable[str]) -> str:

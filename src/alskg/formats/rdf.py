@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from ..curation.namespaces import DEFAULT_BASE, SD, prefixes
 from .graph_writer import ox_triple, write_graph
-from .nquads import nquad_lines, ntriple_lines
+from .nquads import nquad_lines
 
 Triple = tuple[Node, Node, Node]
 
@@ -341,10 +341,13 @@ def write_rdf(graphs: Sequence[tuple[str | None, Iterable[Triple]]], key: str,
             return to_trig(ordered, table)
         lines: list[str] = []
         for name, members in ordered:
+            if name is None:  # default-graph quads are N-Triples lines: the one N-Triples writer
+                lines.extend(to_ntriples(members).decode("utf-8").splitlines(keepends=True))
+                continue
             graph = Graph()
             for triple in members:
                 graph.add(triple)
-            lines.extend(ntriple_lines(graph) if name is None else nquad_lines([(name, graph)]))
+            lines.extend(nquad_lines([(name, graph)]))
         return "".join(sorted(lines)).encode("utf-8")
     triples = {triple for _, members in graphs for triple in members}
     if key == "turtle":

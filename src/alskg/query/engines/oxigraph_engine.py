@@ -58,16 +58,16 @@ class OxigraphEngine(Engine):
 
         A graph answer (CONSTRUCT, DESCRIBE) goes through the program's one deterministic
         writer per syntax, so the same triples come out as the same bytes whether /sparql or a
-        dereferenced IRI asks: for Turtle and N-Triples that writer takes Oxigraph's triples as
-        they are (formats.graph_writer); for the other syntaxes None here sends the answer down
-        the rdflib-term path to formats.rdf."""
+        dereferenced IRI asks: for Turtle, N-Triples and N-Quads that writer takes Oxigraph's
+        triples as they are (formats.graph_writer); for the other syntaxes None here sends the
+        answer down the rdflib-term path to formats.rdf."""
         from ...formats.graph_writer import GRAPH_SYNTAXES
         from ...formats.rdf import serialization_prefixes
         from .oxigraph_native import serialize_result
 
         prefixes = self.prefixes
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
-            if (format_key or "turtle") not in GRAPH_SYNTAXES:
+            if (format_key or "turtle") not in (*GRAPH_SYNTAXES, "nquads"):
                 return None
             prefixes = {**serialization_prefixes(), **self.prefixes}
         limit = top_level_limit(query)

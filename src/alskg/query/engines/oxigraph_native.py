@@ -23,8 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ...formats import media as formats
-from ...formats.graph_writer import GRAPH_SYNTAXES as WRITTEN_HERE
-from ...formats.graph_writer import drop_unused_prefixes, from_ntriples
+from ...formats.graph_writer import GRAPH_SYNTAXES, drop_unused_prefixes, from_ntriples
 from .base import QueryOutcome, QueryTimeout, SerializedAnswer
 
 RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
@@ -33,6 +32,7 @@ GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                  "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
                  "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
 _PREFIXED = ("turtle", "trig")
+WRITTEN_HERE = (*GRAPH_SYNTAXES, "nquads")  # by the one writer, from Oxigraph's N-Triples
 
 
 class _RowCapReached(Exception):
@@ -153,8 +153,9 @@ def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
              prefixes: dict[str, str]) -> SerializedAnswer:
     if key in WRITTEN_HERE:  # N-Triples straight from Rust (a line per triple), then sorted
         writer = _capped_write(result, ox.RdfFormat.N_TRIPLES, max_rows, deadline, header=False)
-        data = writer.body()
-        return SerializedAnswer("CONSTRUCT", key, from_ntriples(data, key, prefixes),
+        data = writer.body()  # (a graph answer's N-Quads are its N-Triples: one graph)
+        return SerializedAnswer("CONSTRUCT", key,
+                                from_ntriples(data, "nt" if key == "nquads" else key, prefixes),
                                 writer.capped, data.count(b"\n"))
     triples: list[Any] = []
     truncated = False
@@ -167,9 +168,10 @@ def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
         triples.append(triple)
     if key in ("nquads", "trig"):
         triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-    body = ox.serialize(triples, format=GRAPH_FORMATS[key],
-                        prefixes=prefixes if key in _PREFIXED or key == "rdfxml" else None)
-    assert body is not None  # no output given: the bytes are returned
+    written = ox.serialize(triples, format=GRAPH_FORMATS[key],
+                           prefixes=prefixes if key in _PREFIXED or key == "rdfxml" else None)
+    assert written is not None  # no output given: the bytes are returned
+    body = written
     if key in _PREFIXED:
         body = drop_unused_prefixes(body)
     elif key == "rdfxml":  # as in SPARQL XML: a raw CR would be read back as LF
