@@ -22,7 +22,9 @@ from rdflib.term import Node
 
 from .terms import to_oxigraph
 
-GRAPH_SYNTAXES = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
+# The syntaxes written here from N-Triples (a graph answer's N-Quads are its N-Triples lines:
+# everything is in the default graph).
+FROM_NTRIPLES = ("turtle", "nt", "nquads")
 # An N-Triples line holds a blank node if it starts with one or its object is one (a literal
 # or an IRI object ends the line with `"`, `@lang`, or `>` before " .").
 _BLANK_OBJECT = re.compile(rb" _:\S+ \.$")
@@ -55,9 +57,10 @@ def sorted_ntriples(data: bytes) -> bytes:
 
 
 def from_ntriples(data: bytes, key: str, table: dict[str, str]) -> bytes:
-    """Write N-Triples text (as any writer gave it) as the one Turtle or N-Triples document."""
+    """Write N-Triples text (as any writer gave it) as the one Turtle, N-Triples or (default
+    graph only) N-Quads document."""
     ordered = sorted_ntriples(data)
-    if key == "nt":
+    if key in ("nt", "nquads"):
         return ordered
     body = ox.serialize(ox.parse(ordered, format=ox.RdfFormat.N_TRIPLES),
                         format=ox.RdfFormat.TURTLE, prefixes=table)

@@ -12,7 +12,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from ..query.engines.base import QueryOutcome
-from .rdf import serialization_prefixes, write_rdf
+from .rdf import answer_prefixes, write_rdf
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def serialize_graph(triples: Iterable[tuple[Node, Node, Node]], fmt: Format,
                     prefixes: dict[str, str]) -> bytes:
     """Serialize triples in an RDF format with the program's one writer per syntax (and the
     prefix table the dereferenced documents use, under the caller's own prefixes)."""
-    return write_rdf([(None, triples)], fmt.key, {**serialization_prefixes(), **prefixes})
+    return write_rdf([(None, triples)], fmt.key, answer_prefixes(prefixes))
 
 
 def _serialize_solutions(outcome: QueryOutcome, fmt: Format) -> bytes:

@@ -46,6 +46,11 @@ def serialization_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     return dict(sorted(table.items()))
 
 
+def answer_prefixes(own: dict[str, str]) -> dict[str, str]:
+    """Return the prefixes a graph answer is written with: the documents' table under `own`."""
+    return {**serialization_prefixes(), **own}
+
+
 def jsonld_context(base: str = DEFAULT_BASE) -> dict[str, str]:
     """Return the JSON-LD @context: the prefixes whose namespace ends in '/' or '#'.
 

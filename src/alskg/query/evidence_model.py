@@ -7,7 +7,7 @@ order, symbols, marks). Built by query.evidence from the evidence queries' rows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..curation.namespaces import DEFAULT_BASE
@@ -44,8 +44,8 @@ class Link:
     kind: str
 
     def to_json(self) -> dict[str, str]:
-        """Return the link as a JSON object."""
-        return {"iri": self.iri, "label": self.label, "href": self.href, "kind": self.kind}
+        """Return it as a JSON object: its fields, in order."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ class StatusInfo:
     symbol: str
 
     def to_json(self) -> dict[str, str]:
-        """Return the status as a JSON object."""
-        return {"key": self.key, "label": self.label, "symbol": self.symbol}
+        """Return it as a JSON object: its fields, in order."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ class LevelInfo:
     rank: int
 
     def to_json(self) -> dict[str, Any]:
-        """Return the level as a JSON object."""
-        return {"key": self.key, "label": self.label, "rank": self.rank}
+        """Return it as a JSON object: its fields, in order."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

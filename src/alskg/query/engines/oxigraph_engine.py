@@ -12,6 +12,7 @@ from rdflib.term import Node
 
 from ...curation.namespaces import DEFAULT_BASE
 from ...errors import QuerySyntaxError
+from ...formats.rdf import answer_prefixes
 from ...formats.terms import from_oxigraph as to_rdflib
 from ...formats.terms import to_oxigraph
 from ..sparqltext import keywords, query_form, top_level_limit, unescape_codepoints
@@ -27,6 +28,7 @@ class OxigraphEngine(Engine):
                  store_path: str | None = None, read_only: bool = False) -> None:
         super().__init__(base)
         self._prefix_markers = tuple((name, name + ":", iri) for name, iri in self.prefixes.items())
+        self.graph_prefixes = answer_prefixes(self.prefixes)  # what graph answers are written with
         if read_only:
             if not store_path:
                 raise ValueError("a read-only Oxigraph engine needs a store path")
@@ -61,15 +63,14 @@ class OxigraphEngine(Engine):
         dereferenced IRI asks: for Turtle, N-Triples and N-Quads that writer takes Oxigraph's
         triples as they are (formats.graph_writer); for the other syntaxes None here sends the
         answer down the rdflib-term path to formats.rdf."""
-        from ...formats.graph_writer import GRAPH_SYNTAXES
-        from ...formats.rdf import serialization_prefixes
+        from ...formats.graph_writer import FROM_NTRIPLES
         from .oxigraph_native import serialize_result
 
         prefixes = self.prefixes
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
-            if (format_key or "turtle") not in (*GRAPH_SYNTAXES, "nquads"):
+            if (format_key or "turtle") not in FROM_NTRIPLES:
                 return None
-            prefixes = {**serialization_prefixes(), **self.prefixes}
+            prefixes = self.graph_prefixes
         limit = top_level_limit(query)
         return serialize_result(self._execute(query, spec, bindings), format_key, max_rows,
                                 deadline, prefixes,

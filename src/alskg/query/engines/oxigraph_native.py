@@ -23,7 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ...formats import media as formats
-from ...formats.graph_writer import GRAPH_SYNTAXES, drop_unused_prefixes, from_ntriples
+from ...formats.graph_writer import FROM_NTRIPLES, drop_unused_prefixes, from_ntriples
 from .base import QueryOutcome, QueryTimeout, SerializedAnswer
 
 RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
@@ -32,7 +32,6 @@ GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                  "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
                  "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
 _PREFIXED = ("turtle", "trig")
-WRITTEN_HERE = (*GRAPH_SYNTAXES, "nquads")  # by the one writer, from Oxigraph's N-Triples
 
 
 class _RowCapReached(Exception):
@@ -151,11 +150,10 @@ def _bounded_solutions(result: Any, key: str, deadline: float | None) -> Seriali
 
 def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
              prefixes: dict[str, str]) -> SerializedAnswer:
-    if key in WRITTEN_HERE:  # N-Triples straight from Rust (a line per triple), then sorted
+    if key in FROM_NTRIPLES:  # N-Triples straight from Rust (a line per triple), then sorted
         writer = _capped_write(result, ox.RdfFormat.N_TRIPLES, max_rows, deadline, header=False)
-        data = writer.body()  # (a graph answer's N-Quads are its N-Triples: one graph)
-        return SerializedAnswer("CONSTRUCT", key,
-                                from_ntriples(data, "nt" if key == "nquads" else key, prefixes),
+        data = writer.body()
+        return SerializedAnswer("CONSTRUCT", key, from_ntriples(data, key, prefixes),
                                 writer.capped, data.count(b"\n"))
     triples: list[Any] = []
     truncated = False
