@@ -6,9 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,33 @@ def app(build_root: Path) -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     """A test client of the session app."""
     return app.test_client()
+
+
+@contextmanager
+def serving(server: Any) -> Iterator[int]:
+    """Run a socketserver-style server (http.server, werkzeug) in a daemon thread on 127.0.0.1;
+    yield its port; shut it down and close it afterwards."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def report(pytestconfig: pytest.Config, text: str) -> None:
+    """Print a test module's figures past pytest's output capture."""
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if capture is not None:
+        with capture.global_and_fixture_disabled():
+            print(text)
+
+
+def status_counts(stats: Counter[str]) -> str:
+    """Return the `status NNN` counters of a test's tally as "NNN: count, ..."."""
+    return ", ".join(f"{k[7:]}: {v}" for k, v in sorted(stats.items()) if k.startswith("status "))
 
 
 def free_port() -> int:

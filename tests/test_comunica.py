@@ -14,13 +14,12 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/alskg/id/"
@@ -71,14 +70,8 @@ def turtle_file_url(tmp_path: Path) -> Iterator[str]:
 
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/formulary.ttl"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(server) as port:
+        yield f"http://127.0.0.1:{port}/formulary.ttl"
 
 
 def values(results: dict, name: str) -> set[str]:  # type: ignore[type-arg]

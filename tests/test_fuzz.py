@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_app
+from conftest import make_app, report, status_counts
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -90,13 +90,10 @@ def fuzz_app(request: pytest.FixtureRequest, tiny_root: Path) -> Iterator[Flask]
 def report_figures(pytestconfig: pytest.Config) -> Iterator[None]:
     """Print how many examples ran and which statuses they got."""
     yield
-    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
-    if capture is not None and STATS:
-        statuses = ", ".join(f"{k[7:]}: {v}" for k, v in sorted(STATS.items())
-                             if k.startswith("status "))
-        with capture.global_and_fixture_disabled():
-            print(f"\nfuzz: {STATS['sparql']} /sparql requests, {STATS['bind']} parameter "
-                  f"bindings, {STATS['named']} /queries requests; statuses {statuses}")
+    if STATS:
+        report(pytestconfig, f"\nfuzz: {STATS['sparql']} /sparql requests, {STATS['bind']} "
+               f"parameter bindings, {STATS['named']} /queries requests; "
+               f"statuses {status_counts(STATS)}")
 
 
 # --------------------------------------------------------------------------- strategies

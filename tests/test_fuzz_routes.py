@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_app
+from conftest import make_app, report, status_counts
 from flask import Flask, Request
 from flask import request as current_request
 from hypothesis import HealthCheck, given, settings
@@ -148,15 +148,11 @@ def fuzzed(build_root: Path) -> Iterator[Fuzzed]:
 def report_figures(pytestconfig: pytest.Config) -> Iterator[None]:
     """Print the figures: requests sent, routes covered, statuses, 5xx found."""
     yield
-    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
-    if capture is not None and STATS:
-        statuses = ", ".join(f"{k[7:]}: {v}" for k, v in sorted(STATS.items())
-                             if k.startswith("status "))
+    if STATS:
         routes = len([k for k in STATS if k.startswith("route ")])
         fivexx = sum(v for k, v in STATS.items() if k.startswith("status 5"))
-        with capture.global_and_fixture_disabled():
-            print(f"\nroute fuzz: {STATS['requests']} requests over {routes} routes; "
-                  f"statuses {statuses}; 5xx: {fivexx}")
+        report(pytestconfig, f"\nroute fuzz: {STATS['requests']} requests over {routes} routes; "
+               f"statuses {status_counts(STATS)}; 5xx: {fivexx}")
 
 
 def send(fuzzed: Fuzzed, route: Route, path: str, query: str, accept: str | None,

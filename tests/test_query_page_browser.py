@@ -43,6 +43,8 @@ import pytest
 from flask import Flask, Response, render_template, request, url_for
 from werkzeug.serving import make_server
 
+from tests.conftest import serving
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
@@ -309,15 +311,8 @@ def query_app() -> Flask:
 
 @pytest.fixture(scope="module")
 def base_url(query_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, query_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(make_server("127.0.0.1", 0, query_app, threaded=True)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
