@@ -55,7 +55,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         build_dir = args.build_dir
         if build_dir is None:
-            from alskg.build.pipeline import BuildOptions, build
+            from alskg.assembly.pipeline import BuildOptions, build
 
             build_dir = Path(scratch) / "build"
             build(BuildOptions(root=build_dir))

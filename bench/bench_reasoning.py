@@ -6,7 +6,7 @@ derivation recorded, then the derivation file written (its seconds are part of t
 in the note). owlrl costs about 1 ms per input triple and runs its closure at least twice (before
 and after the domain rules), so it is skipped above ``--owlrl-max`` (default 10 000) with the
 reason printed. Rendering the RDF explanations graph is not measured: builds above 50 000
-inferences leave it out (``alskg.build.pipeline.EXPLANATIONS_GRAPH_MAX``).
+inferences leave it out (``alskg.assembly.pipeline.EXPLANATIONS_GRAPH_MAX``).
 
 Usage: ``python bench/bench_reasoning.py [--sizes 10000 100000 1000000] [--owlrl-max N]``.
 """

@@ -287,7 +287,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         logs = Path(tmp)
         build_dir = args.build_dir
         if build_dir is None:
-            from alskg.build.pipeline import BuildOptions, build
+            from alskg.assembly.pipeline import BuildOptions, build
 
             build_dir = logs / "build"
             started = time.monotonic()

@@ -19,8 +19,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from alskg.build.pipeline import BuildOptions, build
-from alskg.build.store import BuiltDataset
+from alskg.assembly.pipeline import BuildOptions, build
+from alskg.assembly.store import BuiltDataset
 from alskg.query.engines import Engine, open_engine
 from alskg.web import create_app
 
@@ -36,7 +36,7 @@ def build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built(build_root: Path) -> BuiltDataset:
     """The session's build, opened."""
-    from alskg.build.store import open_build
+    from alskg.assembly.store import open_build
 
     return open_build(build_root)
 

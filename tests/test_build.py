@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from alskg.build.store import open_build
+from alskg.assembly.store import open_build
 from alskg.cli import main
 from alskg.curation import paths as resources
 from alskg.curation.namespaces import graph_iri
@@ -158,7 +158,7 @@ def test_receipt_records_inputs_versions_counts_and_hash(build_root: Path) -> No
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
-    from alskg.build.pipeline import BuildOptions, build
+    from alskg.assembly.pipeline import BuildOptions, build
 
     first = build(BuildOptions(root=tmp_path / "one"))
     second = build(BuildOptions(root=tmp_path / "two"))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from alskg.build.pipeline import BuildOptions, build
-from alskg.build.store import DATASET_FILE, RECEIPT_FILE, BuildWriter, BuiltDataset, open_build
+from alskg.assembly.pipeline import BuildOptions, build
+from alskg.assembly.store import DATASET_FILE, RECEIPT_FILE, BuildWriter, BuiltDataset, open_build
 from alskg.errors import BuildCorrupt, BuildMissing
 from alskg.formats.nquads import content_hash
 
@@ -72,7 +72,7 @@ def test_two_real_builds_at_once_both_succeed(tmp_path: Path) -> None:
 
 def test_a_dead_process_pending_folder_is_removed(tmp_path: Path) -> None:
     """A pending folder whose process has exited is debris: the next commit removes it."""
-    code = ("import sys; from pathlib import Path; from alskg.build.store import BuildWriter; "
+    code = ("import sys; from pathlib import Path; from alskg.assembly.store import BuildWriter; "
             "w = BuildWriter(Path(sys.argv[1])); print(w.tmp)")
     left = Path(subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True,
                                capture_output=True, text=True).stdout.strip())

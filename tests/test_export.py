@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.cli.export import COMMANDS, export_command
 from alskg.curation.namespaces import graph_iri
 from alskg.publishing import dumps as export_module
@@ -80,7 +80,7 @@ def test_two_exports_are_byte_identical(built: BuiltDataset, exported: Path,
                                         tmp_path: Path) -> None:
     """A second export, in another process with another hash seed, gives the same bytes."""
     again = tmp_path / "again"
-    code = ("import sys; from pathlib import Path; from alskg.build.store import open_build; "
+    code = ("import sys; from pathlib import Path; from alskg.assembly.store import open_build; "
             "from alskg.publishing.dumps import export; "
             "export(open_build(Path(sys.argv[1])), Path(sys.argv[2]))")
     root = built.path.parent.parent

@@ -39,8 +39,8 @@ from conftest import LiveServer, free_port
 from rdflib import Graph, Literal, URIRef
 from w3c import write_build
 
-from alskg.build import pipeline as build_module
-from alskg.build.store import DATASET_FILE, RECEIPT_FILE, BuildWriter, open_build
+from alskg.assembly import pipeline as build_module
+from alskg.assembly.store import DATASET_FILE, RECEIPT_FILE, BuildWriter, open_build
 from alskg.errors import BuildCorrupt, BuildMissing
 
 A = "https://w3id.org/alskg/"

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.cli import main
 
 SNAPSHOT = Path(__file__).parent / "golden" / "snapshot.json"

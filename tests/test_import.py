@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.cli.store import import_command
 from alskg.curation.namespaces import graph_iri
 from alskg.publishing.importer import Progress, default_graph_for, graph_counts, import_files

@@ -14,7 +14,7 @@ import yaml
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.curation.namespaces import ALS, DEFAULT_BASE, graph_iri
 from alskg.publishing.dumps import load_build
 from alskg.publishing.kgx import EDGE_COLUMNS, NODE_COLUMNS, kgx_tables

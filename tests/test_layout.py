@@ -117,3 +117,12 @@ def test_views_import_no_other_view() -> None:
     borrowed = {(view, other) for view in views
                 for other in imports_of(view, MODULES[view]) & views}
     assert not borrowed
+
+
+OUTPUT_FOLDER_NAMES = {"build", "dist", "out", "output", "target", "tmp"}
+
+
+def test_no_package_is_named_like_an_output_folder() -> None:
+    """Tools and .gitignore files skip `build/`, `dist/` …; no source package may carry such a name."""
+    packages = {p.name for p in PACKAGE.rglob("*") if p.is_dir() and (p / "__init__.py").exists()}
+    assert not packages & OUTPUT_FOLDER_NAMES, sorted(packages & OUTPUT_FOLDER_NAMES)

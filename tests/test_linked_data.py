@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from alskg.build.pipeline import BuildOptions, build
-from alskg.build.store import BuiltDataset, file_sha256, open_build
+from alskg.assembly.pipeline import BuildOptions, build
+from alskg.assembly.store import BuiltDataset, file_sha256, open_build
 from alskg.curation.namespaces import ALS, DEFAULT_BASE, graph_iri
 from alskg.errors import BuildCorrupt
 from alskg.formats.rdf import context_document

@@ -37,7 +37,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from test_engines_differential import answer_key, assert_same_answers
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.curation.namespaces import graph_iri
 from alskg.errors import QuerySyntaxError
 from alskg.publishing.push import GraphLines, Publisher, PublishError, chunks

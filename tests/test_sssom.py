@@ -13,7 +13,7 @@ import yaml
 from rdflib import Dataset, URIRef
 from rdflib.namespace import SKOS
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.curation.namespaces import DEFAULT_BASE, graph_iri
 from alskg.publishing.dumps import load_build
 from alskg.publishing.sssom import sssom_table

@@ -10,7 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 from rdflib.term import Node
 
-from alskg.build.store import BuiltDataset
+from alskg.assembly.store import BuiltDataset
 from alskg.curation.namespaces import DEFAULT_BASE, VOID, graph_iri
 from alskg.query.engines import DatasetSpec, Engine, open_engine
 

@@ -313,7 +313,7 @@ def write_build(root: Path, lines: Iterable[str], label: str = "test",
 
     The receipt carries what the server reads: content hash, dataset size and graph counts.
     """
-    from alskg.build.store import DATASET_FILE, RECEIPT_FILE, BuildWriter
+    from alskg.assembly.store import DATASET_FILE, RECEIPT_FILE, BuildWriter
     from alskg.formats.nquads import content_hash
 
     ordered = sorted(set(lines))

@@ -24,8 +24,8 @@ from .options import AlskgCommand, build_dir_option
 def build_command(build_dir: Path | None, reason: bool, reasoner: str, validate: bool,
                   data_dir: Path | None, ontology_dir: Path | None) -> None:
     """Parse, validate and reason; write the dataset and its receipt atomically."""
-    from ..build.pipeline import BuildOptions, build
-    from ..build.store import default_root
+    from ..assembly.pipeline import BuildOptions, build
+    from ..assembly.store import default_root
 
     built = build(BuildOptions(root=build_dir or default_root(), ontology_dir=ontology_dir,
                                data_dir=data_dir, validate=validate, reason=reason,
@@ -47,7 +47,7 @@ def build_command(build_dir: Path | None, reason: bool, reasoner: str, validate:
 @click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
 def validate_command(data_dir: Path | None, ontology_dir: Path | None) -> None:
     """Report every SHACL and identifier problem (file, node, rule); exit 1 if any."""
-    from ..build.store import default_root
+    from ..assembly.store import default_root
     from ..curation.sources import load_sources
     from ..curation.validate import validate_sources
 

@@ -24,7 +24,7 @@ from .options import AlskgCommand, build_dir_option, ensure_build
 def evidence_command(fmt: str, engine: str, inference: bool, as_of: str | None,
                      build_dir: Path | None) -> None:
     """Print the evidence matrix: interventions × aspects → status (asserted vs inferred)."""
-    from ..build.store import default_root
+    from ..assembly.store import default_root
     from ..config import settings
     from ..query.evidence import EvidenceError, compute_matrix, render_text
     from ..query.evidence_asof import AsOfError

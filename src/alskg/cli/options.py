@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..build.store import BuiltDataset
+from ..assembly.store import BuiltDataset
 from ..errors import AlskgError
 
 FORMAT_CHOICES = ("table", "json", "xml", "csv", "tsv", "ttl", "turtle", "nt", "nquads", "trig",
@@ -53,6 +53,6 @@ build_dir_option = click.option(
 
 def ensure_build(build_dir: Path | None) -> BuiltDataset:
     """Open the current build, building it first when there is none (saying so on stderr)."""
-    from ..build.pipeline import ensure_build as open_or_build
+    from ..assembly.pipeline import ensure_build as open_or_build
 
     return open_or_build(build_dir, notify=lambda message: click.echo(message, err=True))

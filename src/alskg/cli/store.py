@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..build.store import default_root
+from ..assembly.store import default_root
 from .options import AlskgCommand, build_dir_option, ensure_build
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.term import Node
 
-from ..build.store import file_sha256
+from ..assembly.store import file_sha256
 from ..errors import SourceSyntaxError
 from . import paths as resources
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 from rdflib.term import Node
 
-from ..build.store import BuiltDataset, file_sha256
+from ..assembly.store import BuiltDataset, file_sha256
 from ..curation.namespaces import DEFAULT_BASE, GRAPH_NAMES, graph_iri
 from ..errors import WriteFailed
 from ..formats.nquads import canonical

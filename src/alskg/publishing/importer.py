@@ -43,7 +43,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from ..build.store import BuiltDataset, pending_name
+from ..assembly.store import BuiltDataset, pending_name
 from ..curation.namespaces import DEFAULT_BASE, GRAPH_NAMES, graph_iri
 from .store_versions import (
     STORE_INFO,

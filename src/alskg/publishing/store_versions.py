@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..build.store import PENDING_PREFIX, BuiltDataset, abandoned
+from ..assembly.store import PENDING_PREFIX, BuiltDataset, abandoned
 from ..curation.namespaces import DEFAULT_BASE
 from ..errors import AlskgError
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from rdflib.term import Node
 
-from ..build.store import BuiltDataset, open_build
+from ..assembly.store import BuiltDataset, open_build
 from ..curation.namespaces import prefixes
 from ..formats.terms import checked
 from .cache import ResponseCache

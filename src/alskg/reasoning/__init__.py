@@ -13,7 +13,7 @@ Either way the inferred graph holds only meaningful triples (see :mod:`.noise`),
 asserted, and every one has a derivation (see :mod:`.derivations`), found by the rules engine: a
 meaningful owlrl triple it cannot explain is a bug and raises :class:`ReasoningError`. The
 derivations are kept compact; the build writes them to a derivation file and renders the RDF
-explanations graph only up to a size (see :mod:`..build.pipeline`).
+explanations graph only up to a size (see :mod:`..assembly.pipeline`).
 """
 
 from __future__ import annotations

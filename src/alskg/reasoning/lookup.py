@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from ..build.store import BuiltDataset
+from ..assembly.store import BuiltDataset
 from ..curation.namespaces import graph_iri, prefixes
 from ..formats.terms import parse_term, to_oxigraph
 from .derivation_file import DerivationFile

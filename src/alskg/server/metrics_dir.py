@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..build.store import process_alive
+from ..assembly.store import process_alive
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 

@@ -1,1 +1,0 @@
-"""Build: curated sources to an immutable, checksummed dataset (pipeline, store, meta, VoID)."""
