@@ -17,7 +17,7 @@ from rdflib import Dataset, Graph, URIRef
 from .. import __version__
 from ..curation.namespaces import graph_iri
 from ..errors import ValidationFailed
-from ..formats.nquads import content_hash, nquad_lines
+from ..formats.nquads import canonical, content_hash, nquad_lines
 from . import meta
 from .store import (
     DATASET_FILE,
@@ -116,7 +116,8 @@ def assemble(options: BuildOptions) -> AssembledDataset:
             "derivations": count,
             "explanations_graph": in_graph,
         }
-    graphs["meta"] = meta.build_meta(graphs, sources, __version__)
+    graphs = {name: canonical(graph) for name, graph in graphs.items()}
+    graphs["meta"] = canonical(meta.build_meta(graphs, sources, __version__))
     return AssembledDataset(graphs, reasoning, sources, derivations)
 
 
@@ -124,8 +125,8 @@ def build(options: BuildOptions) -> BuiltDataset:
     """Run a full build and commit it atomically; the previous build stays on any error."""
     started = time.perf_counter()
     assembled = assemble(options)
-    lines = nquad_lines((graph_iri(name), graph) for name, graph in
-                        sorted(assembled.graphs.items()))
+    lines = nquad_lines(((graph_iri(name), graph) for name, graph in
+                         sorted(assembled.graphs.items())), relabel=False)
     writer = BuildWriter(options.root)
     try:
         dataset_path = writer.write_lines(DATASET_FILE, lines)

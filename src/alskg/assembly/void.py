@@ -31,7 +31,6 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ..curation.namespaces import DEFAULT_BASE, SD, VOID, graph_iri
-from ..formats.nquads import canonical
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 CREATOR = Literal("alskg contributors")
@@ -156,10 +155,10 @@ def describe_imports(out: Graph, subset: URIRef, ontology: Graph, base: str) -> 
 def void_graph(graphs: Mapping[str, Graph], version: str, base: str = DEFAULT_BASE) -> Graph:
     """Return the VoID triples describing `graphs` (dataset, subsets, partitions).
 
-    Blank nodes are counted as the build writes them (canonical labels, per graph), so the
-    figures match SPARQL over the published N-Quads.
+    Blank nodes are counted as the build writes them: the graphs come with canonical labels
+    (formats.nquads.canonical, run once by the pipeline), so the figures match SPARQL over the
+    published N-Quads.
     """
-    graphs = {name: canonical(graph) for name, graph in graphs.items()}
     out = Graph()
     ds = dataset_iri(base)
     out.add((ds, RDF.type, VOID.Dataset))

@@ -18,7 +18,7 @@ RESOURCE_KINDS = (
     "disease", "phenotype", "association", "anatomy", "cell", "intervention", "route", "study",
     "publication", "claim", "hypothesis", "aspect", "status", "qualifier", "design", "effect",
     "regulatory", "agency", "agent", "discrepancy", "evidence-level", "regulatory-action",
-    "dataset",
+    "dataset", "sponsor", "outcome", "modality", "check", "contested", "approval", "unresolved",
 )
 
 

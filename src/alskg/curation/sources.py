@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ..assembly.store import file_sha256
 from ..errors import SourceSyntaxError
 from . import paths as resources
+from .namespaces import ALS
+from .records.fields import RecordProblem
+from .records.load import load_records
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Sources:
     files: list[Path] = field(default_factory=list)
     subject_files: dict[Node, str] = field(default_factory=dict)
     imports: Graph = field(default_factory=Graph)
+    record_problems: list[RecordProblem] = field(default_factory=list)
 
     def own_ontology(self) -> Graph:
         """Return the ontology without its imports (ontology/als.ttl alone)."""
@@ -70,10 +75,12 @@ def turtle_files(folder: Path) -> list[Path]:
 
 
 def load_sources(ontology_dir: Path | None = None, data_dir: Path | None = None) -> Sources:
-    """Parse ontology/als.ttl, its imports (ontology/imports/*.ttl), shapes.ttl and data/*.ttl.
+    """Parse ontology/als.ttl, its imports, shapes.ttl, data/*.ttl and the data's record files.
 
     The imports (generated extracts of external ontologies, e.g. HPO) join the ontology graph, so
-    their class hierarchy is reasoned over and queried like the project's own TBox.
+    their class hierarchy is reasoned over and queried like the project's own TBox. The curation
+    records (data/*.yaml, alskg.curation.records) join the asserted graph; their problems are kept
+    for validation, and each of their subjects is located by `file:line`.
     """
     ontology_dir = ontology_dir or resources.ontology_dir()
     data_dir = data_dir or resources.data_dir()
@@ -99,6 +106,23 @@ def load_sources(ontology_dir: Path | None = None, data_dir: Path | None = None)
         for subject in set(part.subjects()):
             subject_files.setdefault(subject, display_path(path))
         asserted += part
+    context = Graph()
+    for part_graph in (ontology, asserted):
+        for triple in part_graph.triples((None, RDF.type, None)):
+            context.add(triple)
+        for triple in part_graph.triples((None, RDFS.label, None)):
+            context.add(triple)
+        for triple in part_graph.triples((None, SKOS.altLabel, None)):
+            context.add(triple)
+        for triple in part_graph.triples((None, SKOS.inScheme, None)):
+            context.add(triple)
+        for predicate in (ALS.actorKind, ALS.supportedByStudy, ALS.aspect):
+            for triple in part_graph.triples((None, predicate, None)):
+                context.add(triple)
+    records = load_records(data_dir, context,
+                           {p: display_path(p) for p in data_dir.glob("*.yaml")}, into=asserted)
+    for subject, where in records.subject_lines.items():
+        subject_files.setdefault(subject, where)
     shapes_files = [shapes_file] if shapes_file.exists() else []
-    files = [ontology_file, *import_files, *shapes_files, *data_files]
-    return Sources(ontology, asserted, shapes, files, subject_files, imports)
+    files = [ontology_file, *import_files, *shapes_files, *data_files, *records.files]
+    return Sources(ontology, asserted, shapes, files, subject_files, imports, records.problems)

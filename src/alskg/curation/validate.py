@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.graph import ReadOnlyGraphAggregate
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from . import paths as resources
@@ -133,8 +134,8 @@ def identifier_problems(sources: Sources, table_path: Path | None = None,
     registries = registries or Registries()
     hpo_label = hpo.label if hpo is not None else registries.hpo_label
     problems: list[Problem] = []
-    graph = sources.ontology + sources.asserted
-    for subject, predicate, obj in graph:
+    graph = ReadOnlyGraphAggregate([sources.ontology, sources.asserted])
+    for subject, predicate, obj in _all_triples(sources):
         if not isinstance(obj, URIRef):
             continue
         curie = iri_to_curie(str(obj))
@@ -161,6 +162,12 @@ def identifier_problems(sources: Sources, table_path: Path | None = None,
                                     f"{curie} is not in the verified identifier table "
                                     "(ontology/identifiers.tsv)"))
     return problems
+
+
+def _all_triples(sources: Sources) -> Iterable[tuple[Node, Node, Node]]:
+    """Yield the ontology's triples, then the asserted ones (no copy of either graph)."""
+    yield from sources.ontology
+    yield from sources.asserted
 
 
 def date_problems(sources: Sources, today: date | None = None) -> list[Problem]:
@@ -201,6 +208,41 @@ def _earliest_day(node: Node) -> date | None:
         return None
 
 
+ID_ROOT = DEFAULT_BASE + "id/"
+LIST_AND_CLASS_PREDICATES = (RDF.first, RDF.rest, OWL.intersectionOf, OWL.unionOf,
+                             OWL.onProperty, OWL.propertyChainAxiom)
+
+
+def identity_problems(sources: Sources) -> list[Problem]:
+    """Report entities under `id/` without exactly one label, and subjects outside the base.
+
+    The rules `one-label` and `subject-under-base` (ontology/shapes.ttl explains why they are
+    checked here rather than as SHACL shapes with SPARQL targets).
+    """
+    graphs = (sources.asserted, sources.own_ontology())
+    problems = []
+    entities = {term for graph in graphs for triple in graph for term in (triple[0], triple[2])
+                if isinstance(term, URIRef) and str(term).startswith(ID_ROOT)}
+    for entity in sorted(entities, key=str):
+        labels = {label for graph in graphs for label in graph.objects(entity, RDFS.label)}
+        if len(labels) != 1 or not all(isinstance(label, Literal) for label in labels):
+            problems.append(Problem(_file_of(sources, entity), _short(entity), "one-label",
+                                    f"needs exactly one rdfs:label, has {len(labels)} (a reference "
+                                    "to an undescribed IRI also fails here)"))
+    for subject in set(sources.asserted.subjects()):
+        if isinstance(subject, URIRef) and str(subject).startswith(DEFAULT_BASE):
+            continue
+        predicates = set(sources.asserted.predicates(subject))
+        if predicates <= {RDFS.label} or predicates & set(LIST_AND_CLASS_PREDICATES) or \
+                (subject, RDF.type, OWL.Restriction) in sources.asserted:
+            continue
+        problems.append(Problem(_file_of(sources, subject), str(subject), "subject-under-base",
+                                "every subject must be an IRI under https://w3id.org/alskg/ (no "
+                                "blank nodes, no statements about external IRIs other than their "
+                                "rdfs:label)"))
+    return problems
+
+
 def label_problems(sources: Sources) -> list[Problem]:
     """Report entities under the base sharing one label within a class (ambiguous names)."""
     graph = sources.asserted
@@ -220,6 +262,11 @@ def label_problems(sources: Sources) -> list[Problem]:
     return problems
 
 
+def record_problems(sources: Sources) -> list[Problem]:
+    """Return the problems the curation records' template found, located by `file:line`."""
+    return [Problem(p.where, p.node, p.rule, p.message) for p in sources.record_problems]
+
+
 def validate_sources(sources: Sources, cache_dir: Path | None = None) -> list[Problem]:
     """Run every check and return the problems found, sorted by file and node.
 
@@ -227,7 +274,8 @@ def validate_sources(sources: Sources, cache_dir: Path | None = None) -> list[Pr
     later run loads bioregistry or HPO only for identifiers it has not seen (registry_cache).
     """
     registries = Registries(cache_dir / CACHE_FILE if cache_dir is not None else None)
-    problems = (shacl_problems(sources) + identifier_problems(sources, registries=registries)
+    problems = (record_problems(sources) + shacl_problems(sources) + identity_problems(sources)
+                + identifier_problems(sources, registries=registries)
                 + label_problems(sources) + date_problems(sources))
     registries.save()
     return sorted(set(problems))

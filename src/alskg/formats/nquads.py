@@ -11,18 +11,36 @@ from rdflib.plugins.serializers.nquads import _nq_row
 
 
 def canonical(graph: Graph) -> Graph:
-    """Return the graph with canonical blank-node labels (unchanged if it has no blank nodes)."""
-    if any(isinstance(t, BNode) for triple in graph for t in triple):
-        return to_canonical_graph(graph)
+    """Give the graph's blank nodes canonical labels, in place, and return it.
+
+    Only the triples that hold a blank node take part in the labelling (a blank node's label
+    depends on those alone), so rdflib's canonicalization runs over them, not the whole graph,
+    and only they are replaced.
+    """
+    with_blank = [t for t in graph if any(isinstance(term, BNode) for term in t)]
+    if not with_blank:
+        return graph
+    part = Graph()
+    for triple in with_blank:
+        part.add(triple)
+    relabelled = list(to_canonical_graph(part))
+    for triple in with_blank:
+        graph.remove(triple)
+    for triple in relabelled:
+        graph.add(triple)
     return graph
 
 
-def nquad_lines(graphs: Iterable[tuple[str, Graph]]) -> list[str]:
-    """Return sorted N-Quads lines for (graph IRI, graph) pairs, blank nodes canonical."""
+def nquad_lines(graphs: Iterable[tuple[str, Graph]], relabel: bool = True) -> list[str]:
+    """Return sorted N-Quads lines for (graph IRI, graph) pairs, blank nodes canonical.
+
+    `relabel=False` when the graphs already carry canonical labels (the build canonicalizes once).
+    """
     lines: list[str] = []
     for name, graph in graphs:
         context = URIRef(name)
-        lines.extend(_nq_row(triple, context) for triple in canonical(graph))
+        lines.extend(_nq_row(triple, context) for triple in (canonical(graph) if relabel
+                                                             else graph))
     lines.sort()
     return lines
 
