@@ -122,6 +122,19 @@ class RecordWriter:
             self.add(subject, DCTERMS.created, curated.literal, block.line)
 
 
+def write_sponsor(writer: RecordWriter, node: URIRef, name: Any, line: int) -> URIRef | None:
+    """Link a record to its sponsor (`sponsor/<slug>`, an als:Sponsor labelled with the name)."""
+    if not name or not str(name).strip():
+        return None
+    label = " ".join(str(name).split())
+    sponsor = iri("sponsor", slugify(label))
+    writer.add(node, ALS.sponsor, sponsor, line)
+    writer.add(sponsor, RDF.type, ALS.Sponsor, line)
+    if (sponsor, RDFS.label, None) not in writer.graph:
+        writer.add(sponsor, RDFS.label, Literal(label), line)
+    return sponsor
+
+
 def check_fields(writer: RecordWriter, block: Block, node: URIRef, allowed: Iterable[str]) -> None:
     """Report fields a record kind does not know (a misspelt field would be silently lost)."""
     known = set(allowed)

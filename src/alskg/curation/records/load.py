@@ -85,10 +85,11 @@ def _write_all(writer: RecordWriter, kind: str, blocks: object, known: set[URIRe
     if not isinstance(blocks, list):
         writer.problem(1, writer.shown_as, "record-file", f"`{kind}` must be a list of records")
         return
-    study_ids = {str(b.get("id")) for b in blocks if isinstance(b, Block)} if kind == "studies" \
-        else set()
+    ids = {str(b.get("id")) for b in blocks if isinstance(b, Block)}
+    if kind == "interventions":  # a record may name a broader one written further down
+        known |= {URIRef(f"{DEFAULT_BASE}id/intervention/{s}") for s in ids}
     if kind == "studies":
-        known |= {URIRef(f"{DEFAULT_BASE}id/study/{s}") for s in study_ids}
+        known |= {URIRef(f"{DEFAULT_BASE}id/study/{s}") for s in ids}
         known |= {URIRef(f"{DEFAULT_BASE}id/publication/{p}") for p in _inline_publications(blocks)}
 
     def label_of(node: Node) -> str:
@@ -110,7 +111,6 @@ def _write_all(writer: RecordWriter, kind: str, blocks: object, known: set[URIRe
             continue
         if kind == "interventions":
             write_intervention(writer, block, known, defaults)
-            known.add(URIRef(f"{DEFAULT_BASE}id/intervention/{block.get('id')}"))
         elif kind == "studies":
             write_study(writer, block, known, defaults, curated, label_of)
         else:

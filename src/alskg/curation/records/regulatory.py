@@ -25,9 +25,9 @@ from .fields import (
     iri,
     known_reference,
     parse_date,
-    slugify,
     write_checked,
     write_disagreements,
+    write_sponsor,
 )
 
 FACTS: dict[str, URIRef] = {
@@ -105,12 +105,7 @@ def _write_actor(writer: RecordWriter, block: Block, node: URIRef, agency: URIRe
         writer.problem(line, node, "scheme-value",
                        f"actor {actor!r} must be one of {', '.join(ACTOR_KINDS)}")
         return
-    sponsor_name = block.get("sponsor")
-    sponsor = iri("sponsor", slugify(str(sponsor_name))) if sponsor_name else None
-    if sponsor is not None:
-        writer.add(node, ALS.sponsor, sponsor, line)
-        writer.add(sponsor, RDF.type, ALS.Sponsor, line)
-        writer.add(sponsor, RDFS.label, Literal(" ".join(str(sponsor_name).split())), line)
+    sponsor = write_sponsor(writer, node, block.get("sponsor"), line)
     if needed is not None and needed != kind:
         writer.problem(line, node, "actor-kind",
                        f"action {action_slug!r} is performed by a "

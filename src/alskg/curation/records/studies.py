@@ -29,6 +29,7 @@ from .fields import (
     scheme_value,
     write_checked,
     write_disagreements,
+    write_sponsor,
 )
 from .findings import write_finding
 from .publications import write_publication
@@ -108,8 +109,7 @@ def write_study(writer: RecordWriter, block: Block, known: set[URIRef],
         writer.add(node, ALS.population,
                    known_reference(writer, line, node, "population", str(population), known,
                                    "disease"), line)
-    if block.get("sponsor"):
-        writer.text(node, ALS.sponsor, block["sponsor"], line, lang=None)
+    write_sponsor(writer, node, block.get("sponsor"), line)
     group = block.get("group") or block.get("sponsor")
     if group:
         writer.text(node, ALS.studyGroup, group, line, lang=None)
@@ -195,7 +195,8 @@ def _write_outcome(writer: RecordWriter, block: Block, node: URIRef, known: set[
         writer.add(node, ALS.primaryOutcome, outcome, line)
         if outcome_value in ("met", "not-met"):
             writer.add(node, ALS.primaryEndpointMet, Literal(outcome_value == "met"), line)
-    disputed = {str(d.get("fact")) for d in as_list(block.get("disagreements")) if isinstance(d, Mapping)}
+    disputed = {str(d.get("fact")) for d in as_list(block.get("disagreements"))
+                if isinstance(d, Mapping)}
     if outcome_value == "contested" and "outcome" not in disputed:
         writer.problem(line, node, "contested-single-value",
                        "outcome 'contested' needs a disagreement about `outcome` giving each "
