@@ -8,11 +8,13 @@ category's preferred prefix order (MONDO:0004976 for ALS), else `alskg.<kind>:<s
 studies and publications are not nodes: they become the edges' `publications`.
 
 Edges: the rule for treatments — `biolink:treats` only where the reasoner derived `als:treats`
-from a current approval for that indication (`als:approvedFor`, queries/rules/approved-for.rq:
-riluzole and edaravone for ALS, tofersen for SOD1 ALS; withdrawn sodium phenylbutyrate and
-taurursodiol no longer), and then no second `studied_to_treat` edge for the same pair; cell
-therapies in trials are `in_clinical_trials_for`; an intervention only studied or proposed is
-`studied_to_treat`; the disease `has_phenotype` each symptom. Asserted edges are
+from an approval in force for that indication, of any pathway (`als:approvedFor`,
+queries/rules/approved-for.rq: riluzole, edaravone, lenzumestrocel (conditional, Korea) and
+methylcobalamin (Japan) for ALS, tofersen for SOD1 ALS; sodium phenylbutyrate and taurursodiol no
+longer), with each approval's pathway, agency and date in the edge's `approval` column, and then no
+second edge for the same pair; an intervention a clinical study gave (or a narrower one) without
+an approval in force is `in_clinical_trials_for`; one only proposed is `studied_to_treat`; the
+disease `has_phenotype` each symptom. Asserted edges are
 knowledge_assertion / manual_agent; inferred ones (treats, transitive part-of) logical_entailment /
 automated_agent. An edge's `publications` cite, for an intervention, only the reports of studies
 that gave it or a narrower one (als:kindOf), and the sources of its claims and approvals; its
@@ -43,7 +45,7 @@ NODE_COLUMNS = ("id", "category", "name", "description", "synonym", "xref", "iri
                 "provided_by")
 EDGE_COLUMNS = ("id", "subject", "predicate", "object", "original_subject",
                 "original_predicate", "original_object", "knowledge_level", "agent_type",
-                "primary_knowledge_source", "publications", "description")
+                "primary_knowledge_source", "publications", "approval", "description")
 
 # Most specific first: the first class a node has decides its category.
 CATEGORIES = (
@@ -114,6 +116,7 @@ class KgxEdge:
     agent_type: str
     publications: tuple[str, ...]
     description: str = ""
+    approval: tuple[str, ...] = ()
 
 
 def kgx_curie(iri: str, base: str = DEFAULT_BASE) -> str | None:
@@ -215,10 +218,36 @@ def kgx_nodes(graph: Graph, base: str = DEFAULT_BASE) -> dict[URIRef, KgxNode]:
 
 
 def biolink_predicate(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
-    """Map an als predicate to Biolink, applying the treats rule (approved drugs only)."""
-    if predicate == ALS.treats and ALS.Drug not in class_closure(graph, subject):
+    """Map an als predicate to Biolink, applying the treatment rule.
+
+    `als:treats` exists only under an approval in force (any pathway), so it maps to
+    `biolink:treats`; an intervention merely studied for the disease is `in_clinical_trials_for`
+    when a clinical study gave it (or a narrower one), else `studied_to_treat`.
+    """
+    if predicate == ALS.studiedFor and _in_trials(graph, subject):
         return "biolink:in_clinical_trials_for"
     return PREDICATES.get(predicate)
+
+
+def _in_trials(graph: Graph, intervention: URIRef) -> bool:
+    narrower = {intervention} | set(graph.subjects(ALS.kindOf, intervention))
+    return any((study, RDF.type, ALS.Study) in graph
+               for given in narrower for study in graph.subjects(ALS.investigates, given))
+
+
+def edge_approvals(graph: Graph, s: URIRef, o: URIRef) -> tuple[str, ...]:
+    """Return the approvals in force behind a treats edge: `pathway (agency, date)` each."""
+    found = set()
+    for status in graph.objects(s, ALS.approvalStatus):
+        if (status, ALS.approvedIndication, o) not in graph:
+            continue
+        pathway = _text(graph, graph.value(status, ALS.approvalPathway) or status, RDFS.label)
+        agency = graph.value(status, ALS.approvingAgency)
+        who = _text(graph, agency, SKOS.altLabel) or _text(graph, agency, RDFS.label) \
+            if agency is not None else ""
+        since = graph.value(status, ALS.validFrom)
+        found.add(f"{pathway} ({who}, {since})")
+    return tuple(sorted(found))
 
 
 def _publications(graph: Graph, node: Node) -> set[Node]:
@@ -298,12 +327,13 @@ def kgx_edges(graphs: Mapping[str, Graph], nodes: Mapping[URIRef, KgxNode],
                 pubs = edge_publications(union, s, predicate, o) \
                     if graph_name == "asserted" or predicate == ALS.treats else ()
                 digest = hashlib.sha1(" ".join((str(s), str(predicate), str(o))).encode())
+                approvals = edge_approvals(union, s, o) if predicate == ALS.treats else ()
                 edges[key] = KgxEdge(
                     f"alskg.edge:{digest.hexdigest()[:16]}", subject, mapped, obj,
                     kgx_curie(str(s), base) or "",
                     "als:" + str(predicate).rsplit("#", 1)[-1],
                     kgx_curie(str(o), base) or "", level, agent, pubs,
-                    edge_discrepancies(union, s, predicate, o))
+                    edge_discrepancies(union, s, predicate, o), approvals)
     return sorted(edges.values(), key=lambda e: (e.subject, e.predicate, e.object))
 
 
@@ -328,6 +358,6 @@ def kgx_tables(graphs: Mapping[str, Graph], base: str = DEFAULT_BASE) -> tuple[b
             edge.id, edge.subject, edge.predicate, edge.object, edge.original_subject,
             edge.original_predicate, edge.original_object, edge.knowledge_level,
             edge.agent_type, KNOWLEDGE_SOURCE, "|".join(edge.publications),
-            _cell(edge.description))))
+            "|".join(_cell(a) for a in edge.approval), _cell(edge.description))))
     return (("\n".join(node_lines) + "\n").encode("utf-8"),
             ("\n".join(edge_lines) + "\n").encode("utf-8"))

@@ -15,7 +15,7 @@ from rdflib.term import Node
 
 from ..curation import paths as resources
 from ..curation.namespaces import prefixes
-from ..errors import AlskgError
+from ..errors import AlskgError, SourceSyntaxError
 
 PARAM_TYPES = ("iri", "curie", "string", "integer", "date")
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
@@ -122,8 +122,11 @@ class NamedQuery:
         return bound
 
 
-def parse_headers(text: str) -> dict[str, Any]:
-    """Parse the leading `#+ key: value` lines of a query as YAML."""
+def parse_headers(text: str, path: Path | None = None) -> dict[str, Any]:
+    """Parse the leading `#+ key: value` lines of a query as YAML.
+
+    A header that is not valid YAML raises SourceSyntaxError naming the file and the line.
+    """
     lines = []
     for line in text.splitlines():
         if line.startswith("#+"):
@@ -132,19 +135,25 @@ def parse_headers(text: str) -> dict[str, Any]:
             break
     if not lines:
         return {}
-    data = yaml.safe_load("\n".join(lines))
+    try:
+        data = yaml.safe_load("\n".join(lines))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise SourceSyntaxError(str(path or "query"), mark.line + 1 if mark else None,
+                                f"query header: {exc.problem}") from None
     return data if isinstance(data, dict) else {}
 
 
 def load_query(path: Path) -> NamedQuery:
     """Read one `.rq` file into a NamedQuery."""
     text = path.read_text(encoding="utf-8")
-    headers = parse_headers(text)
+    headers = parse_headers(text, path)
     params = []
     for entry in headers.get("params") or []:
         kind = str(entry.get("type", "string")).lower()
         if kind not in PARAM_TYPES:
-            raise ValueError(f"{path}: parameter {entry.get('name')!r} has unknown type {kind!r}")
+            raise SourceSyntaxError(str(path), None, f"parameter {entry.get('name')!r} has "
+                                    f"unknown type {kind!r}")
         params.append(Parameter(
             str(entry["name"]), kind,
             None if entry.get("default") is None else str(entry["default"]),

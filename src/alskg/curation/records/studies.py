@@ -70,7 +70,7 @@ FACTS: dict[str, URIRef] = {
 SOURCED = ("registry", "phase", "allocation", "blinding", "control", "design", "participants",
            "als_participants", "primary_endpoint", "outcome", "result_public", "result", "routes",
            "sponsor")
-FIELDS = (*FACTS, "id", "label", "names", "participants_kind", "endpoint_aspect",
+FIELDS = (*FACTS, "id", "label", "names", "background", "participants_kind", "endpoint_aspect",
           "reported_outcomes", "publications", "reported_in", "cited_by", "referenced_by",
           "citation_text", "description", "notes", "checked", "disagreements", "curated")
 NEEDS_ENDPOINT = ("met", "not-met", "contested")
@@ -104,6 +104,14 @@ def write_study(writer: RecordWriter, block: Block, known: set[URIRef],
         target = known_reference(writer, line, node, "intervention", str(slug_given), known,
                                  "intervention")
         writer.add(node, ALS.investigates, target, line)
+    for slug_given in as_list(block.get("background")):
+        target = known_reference(writer, line, node, "background therapy", str(slug_given), known,
+                                 "intervention")
+        if str(slug_given) in map(str, interventions):
+            writer.problem(line, node, "background-therapy",
+                           f"{slug_given!r} is both tested and background; a treatment every arm "
+                           "receives belongs in `background` only")
+        writer.add(node, ALS.backgroundTherapy, target, line)
     population = block.get("population")
     if population is not None:
         writer.add(node, ALS.population,
