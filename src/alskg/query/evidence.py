@@ -19,6 +19,7 @@ from .evidence_asof import (
     parse_as_of,
     regulatory_status,
 )
+from .evidence_groups import GROUPS, Standing, standings
 from .evidence_model import (
     ASPECT_ORDER,
     CORE_ASPECTS,
@@ -45,6 +46,7 @@ CLAIMS_QUERY = "evidence-matrix-claims"
 INTERVENTIONS_QUERY = "evidence-matrix-interventions"
 SUMMARIES_QUERY = "evidence-matrix-summaries"
 REGULATORY_QUERY = "evidence-matrix-regulatory"
+LANDSCAPE_QUERY = "evidence-matrix-landscape"
 INVESTIGATIONAL = str(ALS.InvestigationalIntervention)
 
 
@@ -84,8 +86,10 @@ def _claims(claim_rows: Sequence[Row], base: str) -> dict[tuple[str, str], list[
         entry["exceeds"] = entry["exceeds"] or _truthy(row.get("exceeds"))
         if row.get("level") and entry["level"] is None:
             rank = row.get("levelRank") or ""
+            ocebm = row.get("levelOcebm") or ""
             entry["level"] = LevelInfo(slug(row["level"]), row.get("levelLabel") or "",
-                                       int(rank) if rank.isdigit() else 0)
+                                       int(rank) if rank.isdigit() else 0,
+                                       int(ocebm) if ocebm.isdigit() else None)
         if row.get("discrepancy"):
             entry["discrepancies"].setdefault(
                 row["discrepancy"], make_link(row["discrepancy"], row.get("discrepancyLabel"),
@@ -135,7 +139,8 @@ def _summaries(summary_rows: Sequence[Row], base: str) -> dict[tuple[str, str], 
 def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[Row],
                         summary_rows: Sequence[Row] = (), base: str = DEFAULT_BASE,
                         inference: bool = True, regulatory_rows: Sequence[Row] = (),
-                        as_of: str | None = None) -> EvidenceMatrix:
+                        as_of: str | None = None,
+                        landscape_rows: Sequence[Row] = ()) -> EvidenceMatrix:
     """Build the matrix from the evidence queries' solutions (each a mapping variable → value).
 
     With `as_of` (an ISO date) only the claims and approvals that held on that date are kept,
@@ -149,6 +154,7 @@ def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[R
     summaries = {key: summary for key, summary in _summaries(summary_rows, base).items()
                  if key in claims or key not in all_claims}
     regulatory = regulatory_status(regulatory_rows, as_of)
+    standing = standings(landscape_rows, regulatory, as_of)
     dated |= {row["intervention"] for row in regulatory_rows if row.get("intervention")}
     cells = {key: Cell(tuple(claims.get(key, ())), summaries.get(key))
              for key in dict.fromkeys([*claims, *summaries])}
@@ -187,15 +193,15 @@ def matrix_from_results(intervention_rows: Sequence[Row], claim_rows: Sequence[R
         statuses = regulatory.get(iri, ())
         if iri in dated and not row_cells and not statuses:
             continue  # everything known about it is dated after `as_of`
+        where = standing.get(iri) or Standing(
+            "approved" if not is_investigational(statuses) else "investigational")
         rows.append(InterventionRow(
             make_link(iri, label, base),
             tuple(sorted(classes[iri].values(), key=lambda link: link.iri)),
             tuple(sorted(inferred[iri].values(), key=lambda link: link.iri)),
-            row_cells, statuses, is_investigational(statuses)))
-    drug = str(ALS.Drug)
-    rows.sort(key=lambda r: (not any(c.iri == drug or c.iri.endswith("vocab#Drug")
-                                     for c in r.classes),
-                             not r.cells, r.intervention.label.lower()))
+            row_cells, statuses, is_investigational(statuses), where.group, where.reason,
+            where.modality, where.modality_label))
+    rows.sort(key=lambda r: (GROUPS.index(r.group), not r.cells, r.intervention.label.lower()))
 
     seen_statuses = {c.status.key: c.status for found in claims.values() for c in found}
     seen_statuses.update({s.key: s for summary in summaries.values() for s in summary.statuses
@@ -248,10 +254,11 @@ def compute_matrix(service: QueryService, inference: bool = True,
     evidence was last checked raises AsOfError (naming the parameter `as_of`).
     """
     results = [named_rows(service, name, inference) for name in
-               (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY, REGULATORY_QUERY)]
+               (INTERVENTIONS_QUERY, CLAIMS_QUERY, SUMMARIES_QUERY, REGULATORY_QUERY,
+                LANDSCAPE_QUERY)]
     day = parse_as_of(as_of, evidence_current_to(results[3]))
     return matrix_from_results(results[0], results[1], results[2], service.base, inference,
-                               results[3], day)
+                               results[3], day, results[4])
 
 
 def render_text(matrix: EvidenceMatrix) -> str:

@@ -57,7 +57,7 @@ class RegulatoryStatus:
     action: str
     granted_on: str
     indication: str
-    state: str  # "approved", "withdrawn" or the action's label for non-approvals (conditional)
+    state: str  # "approved" or "withdrawn" (ended by a later act: the regulator or the sponsor)
     ended_on: str | None = None
 
     def text(self) -> str:
@@ -87,11 +87,15 @@ def regulatory_status(rows: Sequence[Row], as_of: str | None
         if as_of is not None and granted_on > as_of:
             continue
         grants = (row.get("grantsApproval") or "").lower() in ("true", "1")
-        if not grants and "conditional" not in action:
-            continue  # votes, withdrawn applications and agreements are not a status
+        if not grants:
+            continue  # votes, opinions, withdrawn applications and agreements are not a status
         ended_on = (row.get("endedOn") or "")[:10] or None
         if ended_on and as_of is not None and ended_on > as_of:
             ended_on = None
+        earlier = found.get(intervention, {}).get(event)
+        if earlier is not None and earlier.ended_on and (not ended_on
+                                                         or earlier.ended_on < ended_on):
+            ended_on = earlier.ended_on  # the first act that ended it counts
         state = ("withdrawn" if ended_on else "approved") if grants else action
         agency = row.get("agencyShort") or row.get("agencyLabel") or ""
         status = RegulatoryStatus(event, agency, action, granted_on,

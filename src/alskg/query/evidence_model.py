@@ -7,12 +7,13 @@ order, symbols, marks). Built by query.evidence from the evidence queries' rows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..curation.namespaces import DEFAULT_BASE
 from ..errors import AlskgError
 from .evidence_asof import RegulatoryStatus
+from .evidence_groups import GROUP_LABELS, GROUPS
 
 # Columns in reading order; the first group is always shown, the others where claims exist.
 CORE_ASPECTS = ("safety", "feasibility", "survival", "slowing-progression", "function",
@@ -32,6 +33,15 @@ Row = Mapping[str, str]
 
 class EvidenceError(AlskgError):
     """The matrix could not be computed (a query failed or is missing)."""
+
+
+class EvidenceFilterError(ValueError):
+    """A matrix filter names a value the matrix does not have (group, modality or aspect)."""
+
+    def __init__(self, parameter: str, value: str, allowed: Sequence[str]) -> None:
+        super().__init__(f"{parameter}: {value!r} is not one of {', '.join(allowed)}")
+        self.parameter = parameter
+        self.message = f"{value!r} is not one of {', '.join(allowed) or '(none)'}"
 
 
 @dataclass(frozen=True)
@@ -63,11 +73,12 @@ class StatusInfo:
 
 @dataclass(frozen=True)
 class LevelInfo:
-    """An evidence level: key (slug), label and rank (1 strongest)."""
+    """An evidence level: key (slug), label, rank (1 strongest) and its OCEBM 2011 level."""
 
     key: str
     label: str
     rank: int
+    ocebm: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return it as a JSON object: its fields, in order."""
@@ -212,6 +223,25 @@ class InterventionRow:
     cells: tuple[tuple[str, Cell], ...] = ()
     regulatory: tuple[RegulatoryStatus, ...] = ()
     investigational: bool = False
+    group: str = "investigational"
+    group_reason: str = ""
+    modality: str = ""
+    modality_label: str = ""
+
+    def approval_summary(self) -> list[tuple[str, str, str]]:
+        """Return (state, agencies, detail) triples: who has it approved, and who withdrew it.
+
+        Each agency is named once per state, with the year of its first approval, in date order
+        (`approved`, `FDA 1995, EC 1996`); `detail` lists every status in full (a tooltip).
+        """
+        by_state: dict[str, dict[str, str]] = {}
+        details: dict[str, list[str]] = {}
+        for status in self.regulatory:
+            by_state.setdefault(status.state, {}).setdefault(status.agency,
+                                                             status.granted_on[:4])
+            details.setdefault(status.state, []).append(status.text())
+        return [(state, ", ".join(f"{agency} {year}" for agency, year in agencies.items()),
+                 "; ".join(details[state])) for state, agencies in by_state.items()]
 
     def cell(self, aspect: str) -> Cell | None:
         """Return the cell for an aspect key, or None when no claim covers it."""
@@ -228,6 +258,8 @@ class InterventionRow:
                 "inferred_classes": [c.to_json() for c in self.inferred_classes],
                 "regulatory": [r.to_json() for r in self.regulatory],
                 "investigational": self.investigational,
+                "group": self.group, "group_reason": self.group_reason or None,
+                "modality": self.modality or None, "modality_label": self.modality_label or None,
                 "cells": cells}
 
 
@@ -241,6 +273,7 @@ class EvidenceMatrix:
     inference: bool = True
     as_of: str | None = None
     evidence_current_to: str | None = None
+    filters: tuple[tuple[str, str], ...] = ()
 
     def row(self, intervention: str) -> InterventionRow | None:
         """Return the row of an intervention given by IRI or slug."""
@@ -253,6 +286,35 @@ class EvidenceMatrix:
         """Return the cell of (intervention IRI or slug, aspect key), or None."""
         row = self.row(intervention)
         return row.cell(aspect) if row else None
+
+    def groups(self) -> list[tuple[str, str, tuple[InterventionRow, ...]]]:
+        """Return (group key, label, rows) for each group that has rows, in reading order."""
+        return [(key, GROUP_LABELS[key], rows) for key in GROUPS
+                if (rows := tuple(r for r in self.rows if r.group == key))]
+
+    def modalities(self) -> list[tuple[str, str]]:
+        """Return the (key, label) of every modality among the rows, sorted by label."""
+        found = {r.modality: r.modality_label for r in self.rows if r.modality}
+        return sorted(found.items(), key=lambda item: item[1])
+
+    def filtered(self, group: str | None = None, modality: str | None = None,
+                 aspect: str | None = None) -> EvidenceMatrix:
+        """Return the matrix with only the rows of a group, a modality and a claim on an aspect.
+
+        An unknown value raises EvidenceFilterError naming the parameter and the values it takes.
+        """
+        checks = (("group", group, GROUPS), ("modality", modality,
+                                             tuple(k for k, _ in self.modalities())),
+                  ("aspect", aspect, tuple(a.key for a in self.aspects)))
+        for name, value, allowed in checks:
+            if value and value not in allowed:
+                raise EvidenceFilterError(name, value, allowed)
+        rows = tuple(r for r in self.rows if (not group or r.group == group)
+                     and (not modality or r.modality == modality)
+                     and (not aspect or r.cell(aspect) is not None))
+        applied = tuple((k, v) for k, v in (("group", group), ("modality", modality),
+                                             ("aspect", aspect)) if v)
+        return replace(self, rows=rows, filters=applied)
 
     def links(self) -> Iterator[Link]:
         """Yield every link the matrix shows (rows, classes, claims, studies, publications)."""
@@ -273,6 +335,9 @@ class EvidenceMatrix:
         """Return the matrix as a JSON document (`ok`, aspects, statuses, rows)."""
         return {"ok": True, "inference": self.inference, "as_of": self.as_of,
                 "evidence_current_to": self.evidence_current_to,
+                "filters": dict(self.filters),
+                "groups": [{"key": k, "label": label, "count": len(rows)}
+                           for k, label, rows in self.groups()],
                 "aspects": [a.to_json() for a in self.aspects],
                 "statuses": [s.to_json() for s in self.statuses],
                 "inferred_mark": INFERRED_MARK,

@@ -15,6 +15,8 @@ from ..query.evidence import (
     compute_matrix,
 )
 from ..query.evidence_asof import AsOfError
+from ..query.evidence_groups import GROUPS
+from ..query.evidence_model import EvidenceFilterError
 from .http import HTML, JSON, HttpError, negotiate, not_acceptable, service
 from .sparql.protocol import FALSE_WORDS
 from .timeline import compute_timeline, render_svg
@@ -61,18 +63,21 @@ def _respond(wanted: str) -> Response:
     svc = service()
     inference = _inference()
     as_of = request.args.get("as_of")
-    etag = svc.etag(("evidence", inference, wanted, as_of or ""))
+    filters = tuple(request.args.get(name) or "" for name in ("group", "modality", "aspect"))
+    etag = svc.etag(("evidence", inference, wanted, as_of or "", *filters))
     if request.if_none_match and request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         try:
-            evidence = compute_matrix(svc, inference, as_of)
-        except AsOfError as exc:
+            everything = compute_matrix(svc, inference, as_of)
+            evidence = everything.filtered(*(request.args.get(name) or None
+                                             for name in ("group", "modality", "aspect")))
+        except (AsOfError, EvidenceFilterError) as exc:
             raise HttpError(400, f"Bad parameter {exc.parameter!r}: {exc.message}",
                             media=JSON) from None
         except EvidenceError as exc:
             raise HttpError(503, str(exc), media=JSON) from None
-        response = _render(evidence, wanted, inference)
+        response = _render(evidence, wanted, inference, everything.modalities())
         response.headers["Cache-Control"] = "public, max-age=300"
     response.set_etag(etag)
     response.headers["Vary"] = "Accept"
@@ -84,7 +89,8 @@ def _respond(wanted: str) -> Response:
     return response
 
 
-def _render(evidence: EvidenceMatrix, wanted: str, inference: bool) -> Response:
+def _render(evidence: EvidenceMatrix, wanted: str, inference: bool,
+            modalities: list[tuple[str, str]]) -> Response:
     if wanted == JSON:
         body = json.dumps(evidence.to_json(), ensure_ascii=False, indent=2) + "\n"
         return Response(body, content_type="application/json; charset=utf-8")
@@ -95,6 +101,9 @@ def _render(evidence: EvidenceMatrix, wanted: str, inference: bool) -> Response:
         toggle_url=url_for("evidence.matrix") + _query_string(not inference, evidence.as_of),
         timeline_url=url_for("evidence.timeline"),
         claims_query=url_for("catalog.named_query", name="evidence-matrix-claims"),
+        group_choices=[(key, key) for key in GROUPS],
+        modality_choices=modalities,
+        unfiltered_url=url_for("evidence.matrix") + _query_string(inference, evidence.as_of),
         interventions_query=url_for("catalog.named_query",
                                     name="evidence-matrix-interventions"))
     return Response(html, content_type="text/html; charset=utf-8")
@@ -120,13 +129,18 @@ def timeline_svg() -> Response:
 def _timeline_response(wanted: str) -> Response:
     svc = service()
     as_of = request.args.get("as_of")
-    etag = svc.etag(("evidence-timeline", wanted, as_of or "", request.script_root))
+    filters = tuple(request.args.get(name) or "" for name in ("group", "modality"))
+    etag = svc.etag(("evidence-timeline", wanted, as_of or "", request.script_root, *filters))
     if request.if_none_match and request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         try:
             found = compute_timeline(svc, as_of)
-        except AsOfError as exc:
+            group, modality = (request.args.get(name) or None for name in ("group", "modality"))
+            if group or modality:
+                kept = compute_matrix(svc, True, as_of).filtered(group, modality)
+                found = found.only({row.intervention.iri for row in kept.rows})
+        except (AsOfError, EvidenceFilterError) as exc:
             raise HttpError(400, f"Bad parameter {exc.parameter!r}: {exc.message}",
                             media=JSON) from None
         except EvidenceError as exc:

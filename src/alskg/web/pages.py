@@ -63,10 +63,12 @@ def home() -> Response:
                "href": local_href(svc, name) or name}
               for name, count in sorted(svc.build.receipt.get("graphs", {}).items())]
     try:
-        glance = compute_matrix(svc, True)
+        everything = compute_matrix(svc, True)
+        glance, groups = everything.filtered("approved"), everything.groups()
     except EvidenceError:
-        glance = None
-    html = render_template("home.html", evidence=glance, diagram=svg, loose=model.loose,
+        glance, groups = None, []
+    html = render_template("home.html", evidence=glance, groups=groups, diagram=svg,
+                           loose=model.loose,
                            timeline=timeline_svg(),
                            defined=model.defined,
                            counts=counts, graphs=graphs, base=svc.base,

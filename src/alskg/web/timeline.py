@@ -18,8 +18,8 @@ mark has its own shape as well as its own fill, so the picture reads in greyscal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
@@ -56,14 +56,21 @@ class MarkKind:
 KINDS = (
     MarkKind("approval", "approval", "triangle", "#1b5e20", "#1b5e20"),
     MarkKind("conditional-approval", "conditional approval", "triangle", "#ffffff", "#1b5e20"),
-    MarkKind("withdrawal", "withdrawal", "cross", "none", "#b71c1c"),
+    MarkKind("withdrawal", "approval withdrawn or product off the market", "cross", "none",
+             "#b71c1c"),
     MarkKind("application-withdrawn", "licence application withdrawn", "boxed-cross", "#ffffff",
              "#b71c1c"),
     MarkKind("readout-met", "trial readout: primary endpoint met", "circle", "#0d47a1",
              "#0d47a1"),
     MarkKind("readout-not-met", "trial readout: primary endpoint not met", "circle", "#ffffff",
              "#0d47a1"),
-    MarkKind("readout", "study result (no endpoint recorded)", "dot", "#757575", "#424242"),
+    MarkKind("readout-contested", "trial readout: whether the endpoint was met is contested",
+             "circle", "#90caf9", "#0d47a1"),
+    MarkKind("readout-terminated", "trial stopped before its primary analysis", "circle",
+             "#e0e0e0", "#424242"),
+    MarkKind("readout", "study result (no outcome recorded)", "dot", "#757575", "#424242"),
+    MarkKind("negative-decision", "negative opinion, refusal or deficiency", "cross", "none",
+             "#e65100"),
     MarkKind("review", "review", "diamond", "#4a148c", "#4a148c"),
     MarkKind("advisory-vote", "advisory committee vote", "square", "#424242", "#212121"),
     MarkKind("protocol-agreement", "protocol agreement", "square", "#ffffff", "#212121"),
@@ -114,6 +121,11 @@ class Timeline:
         for lane in self.lanes:
             for mark in lane.marks:
                 yield lane, mark
+
+    def only(self, interventions: Collection[str]) -> Timeline:
+        """Return the timeline with only the lanes of the given intervention IRIs."""
+        return replace(self, lanes=tuple(lane for lane in self.lanes
+                                         if lane.intervention.iri in interventions))
 
     def kinds(self) -> tuple[MarkKind, ...]:
         """Return the kinds of mark present, in legend order."""
