@@ -44,17 +44,17 @@ def query_command(sparql: str | None, query_file: Path | None, name: str | None,
     from ..formats.text_table import render_table
     from ..query.catalog import find_query
     from ..query.engines import DatasetSpec, open_engine
+    from ..query.resolve import resolve
 
     sources = [x for x in (sparql, query_file, name) if x]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of: SPARQL text, --file or --name")
-    bindings: dict[str, Any] = {}
+    named = None
     if name:
         named = find_query(name)
         if named is None:
             raise click.UsageError(f"no named query {name!r}; see `alskg queries`")
         text = named.text
-        bindings = named.bindings(parse_params(params))
     elif query_file:
         text = query_file.read_text(encoding="utf-8")
     else:
@@ -62,6 +62,17 @@ def query_command(sparql: str | None, query_file: Path | None, name: str | None,
         text = sparql
     built = ensure_build(build_dir)
     runner = open_engine(engine, built.dataset_file)
+    bindings: dict[str, Any] = {}
+    if named is not None:
+        spec = DatasetSpec(inference=inference)
+
+        def rows(query: str) -> list[dict[str, Any]]:
+            found = runner.run(query, spec, max_rows=1000, timeout=timeout)
+            return [{v: t for v, t in zip(found.variables, row, strict=True) if t is not None}
+                    for row in found.rows]
+
+        bindings = resolve(named, parse_params(params), runner.prefixes, rows,
+                           lambda query: bool(runner.run(query, spec, timeout=timeout).boolean))
     outcome = runner.run(text, DatasetSpec(inference=inference), bindings=bindings,
                          max_rows=1_000_000, timeout=timeout)
     if fmt == "table":

@@ -69,6 +69,9 @@ class Parameter:
         if self.type == "curie":
             prefix, sep, local = raw.partition(":")
             table = base_prefixes or prefixes()
+            if sep and prefix in ("http", "https") and local.startswith("//") \
+                    and not _IRI_FORBIDDEN.search(raw) and _valid_iri(raw):
+                return URIRef(raw)  # an absolute IRI is as good as its CURIE
             if not sep or prefix not in table or _IRI_FORBIDDEN.search(local) or \
                     not _valid_iri(table[prefix] + local):
                 raise ParameterError(self.name, "a CURIE with a known prefix (e.g. HP:0003484)",

@@ -34,7 +34,10 @@ blueprint = Blueprint("pages", __name__)
 KEY_CLASSES = (("Disease", "diseases"), ("Phenotype", "phenotypes"),
                ("Intervention", "interventions"), ("CellType", "cell types"),
                ("Study", "studies"), ("Publication", "publications"), ("Claim", "claims"),
-               ("Hypothesis", "hypotheses"))
+               ("RegulatoryEvent", "regulatory acts"), ("Hypothesis", "hypotheses"))
+# Classes with a list page (web.browse) link there; the others to their definition.
+LIST_PAGES = {"Phenotype": "phenotypes", "Intervention": "interventions", "Study": "studies",
+              "Publication": "publications", "Claim": "claims", "RegulatoryEvent": "regulatory"}
 
 
 CLASS_COUNTS = ("SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {\n  VALUES ?class { "
@@ -48,8 +51,10 @@ def class_counts() -> list[dict[str, Any]]:
     rows = svc.rows(CLASS_COUNTS)
     found = {str(row["class"]).rsplit("#", 1)[-1]: int(str(row["n"])) for row in rows}
     als = svc.prefixes["als"]
+    root = request.script_root
     return [{"name": name, "label": label, "count": found.get(name, 0),
-             "href": local_href(svc, als + name) or ""} for name, label in KEY_CLASSES]
+             "href": (f"{root}/{LIST_PAGES[name]}" if name in LIST_PAGES
+                      else local_href(svc, als + name) or "")} for name, label in KEY_CLASSES]
 
 
 @blueprint.get("/")

@@ -22,6 +22,7 @@ from ..formats.terms import display_text as compact
 from ..query.catalog import NamedQuery, ParameterError, find_query
 from ..query.engines import QueryOutcome
 from ..query.examples import body_text, examples_graph, query_iri
+from ..query.resolve import resolve, service_resolver, suggestions_of
 from ..query.service import Service, request_key
 from ..query.sparqltext import query_form
 from .http import (
@@ -154,14 +155,15 @@ def named_query(name: str) -> Response:
     error: ParameterError | None = None
     if problem is None:
         try:
-            bindings = query.bindings(raw, svc.prefixes)
+            bindings = resolve(query, raw, svc.prefixes, *service_resolver(svc))
         except ParameterError as exc:
             error = exc
     if fmt is not None:
         if problem is not None:
             raise json_error(400, problem)
         if error is not None:
-            raise json_error(400, str(error), parameter=error.name, expected=error.expected)
+            raise json_error(400, str(error), parameter=error.name, expected=error.expected,
+                             closest=suggestions_of(error))
         return _data_response(svc, query, form, fmt, bindings)
     return _html_response(svc, query, form, raw, bindings, error, problem)
 

@@ -93,7 +93,9 @@ def _write_all(writer: RecordWriter, kind: str, blocks: object, known: set[URIRe
         known |= {URIRef(f"{DEFAULT_BASE}id/publication/{p}") for p in _inline_publications(blocks)}
 
     def label_of(node: Node) -> str:
-        for prop in (SKOS.altLabel, RDFS.label):
+        """Name a resource: an agency by its abbreviation (FDA), anything else by its label."""
+        short = "/id/agency/" in str(node)
+        for prop in ((SKOS.altLabel, RDFS.label) if short else (RDFS.label,)):
             for graph in (writer.graph, *labels):
                 for value in sorted(graph.objects(node, prop), key=str):
                     if prop == RDFS.label or len(str(value)) <= 8:
