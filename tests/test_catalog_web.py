@@ -202,9 +202,11 @@ def test_etag_gives_304(client: FlaskClient) -> None:
 # --- parameters -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "name", "expected"), [
-    ("/queries/claims-by-status.json?status=supported", "status", "CURIE"),
+    ("/queries/claims-by-status.json?status=proven", "status", "a resource of this graph"),
     ("/queries/claims-by-status.json?aspect=nope:safety", "aspect", "CURIE"),
-    ("/queries/inferred-about-entity.json?entity=msc-therapy", "entity", "absolute IRI"),
+    ("/queries/inferred-about-entity.json?entity=no-such-therapy", "entity",
+     "a resource of this graph"),
+    ("/queries/inferred-about-entity.json?entity=msc%20therapy%3E", "entity", "absolute IRI"),
     ("/queries/studies-by-year.json?from=twenty", "from", "integer"),
     ("/queries/studies-by-year.csv?to=2012.5", "to", "integer"),
     ("/queries/claims-since-date.json?since=2017-02-30", "since", "date"),
@@ -226,6 +228,8 @@ def test_bad_parameter_is_400_naming_it(client: FlaskClient, path: str, name: st
     ("/queries/inferred-about-entity.json?entity=https://w3id.org/alskg/id/intervention/riluzole",
      "predicate"),
     ("/queries/interventions-by-cell-type.json?cell=CL:0000134", "intervention"),
+    ("/queries/claims-by-status.json?status=supported", "claim"),          # a short name
+    ("/queries/inferred-about-entity.json?entity=msc-therapy", "predicate"),
     ("/queries/search-labels.json?text=Riluzole", "entity"),
 ])
 def test_good_parameter_of_each_type(client: FlaskClient, path: str, check: str) -> None:

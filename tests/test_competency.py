@@ -1,24 +1,34 @@
 """Competency questions: each named query in queries/*.rq answers its question on the curated data.
 
-The graph is the union of ontology/als.ttl and data/*.ttl, asserted triples only (no reasoning).
-Also checks the SHACL shapes (the data conforms; broken data is caught and the rule named) and the
-graph's safety rules (no cell therapy `treats`; every claim dated and sourced).
+The queries run on what a user asks: the build's default graph (ontology, asserted facts from the
+Turtle files and the curation records, and what reasoning adds). The data checks read the curated
+sources themselves (asserted only). Also checks the SHACL shapes (the data conforms; broken data
+is caught and the rule named) and the graph's safety rules (a cell therapy `treats` only under an
+approval in force; every claim dated and sourced).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.plugins.sparql import prepareQuery
+
+from alskg.assembly.store import BuiltDataset
+from alskg.curation.namespaces import graph_iri
+from alskg.curation.sources import Sources, load_sources
+from alskg.curation.validate import identity_problems
+from alskg.query.engines import Engine, open_engine
+from alskg.query.engines.base import DatasetSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "als.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
-DATA = ROOT / "data"
 QUERIES = ROOT / "queries"
 
 ALS = Namespace("https://w3id.org/alskg/vocab#")
@@ -27,47 +37,51 @@ OBO = "http://purl.obolibrary.org/obo/"
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
-def _data_files() -> list[Path]:
-    return sorted(DATA.glob("*.ttl"))
-
-
 def _query_files() -> list[Path]:
     return sorted(QUERIES.glob("*.rq"))
 
 
 @pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY, format="turtle")
+def sources() -> Sources:
+    return load_sources()
 
 
 @pytest.fixture(scope="module")
-def data() -> Graph:
-    graph = Graph()
-    for path in _data_files():
-        graph.parse(path, format="turtle")
-    return graph
+def ontology(sources: Sources) -> Graph:
+    return sources.ontology
 
 
 @pytest.fixture(scope="module")
-def graph(ontology: Graph, data: Graph) -> Graph:
+def data(sources: Sources) -> Graph:
+    return sources.asserted
+
+
+@pytest.fixture(scope="module")
+def graph(built: BuiltDataset) -> Graph:
+    """The build's default graph: ontology + asserted + inferred."""
+    dataset = Dataset()
+    dataset.parse(built.dataset_file, format="nquads")
     union = Graph()
-    for triple in ontology:
-        union.add(triple)
-    for triple in data:
-        union.add(triple)
+    for name in ("ontology", "asserted", "inferred"):
+        for triple in dataset.graph(URIRef(graph_iri(name))):
+            union.add(triple)
     return union
 
 
-def run(graph: Graph, name: str, **bindings: str) -> list[dict[str, str]]:
-    """Run queries/<name>.rq; return rows as {variable: str(value)} (unbound variables omitted)."""
+@pytest.fixture(scope="module")
+def engine(built: BuiltDataset) -> Iterator[Engine]:
+    opened = open_engine("oxigraph", built.dataset_file)
+    yield opened
+    opened.close()
+
+
+def run(engine: Engine, name: str, **bindings: str) -> list[dict[str, str]]:
+    """Run queries/<name>.rq on the build; return rows as {variable: value} (unbound omitted)."""
     text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
-    init = {f"_{key}": URIRef(value) for key, value in bindings.items()}
-    result = graph.query(text, initBindings=init)
-    rows = []
-    for row in result:
-        as_dict = row.asdict()  # type: ignore[union-attr]
-        rows.append({str(k): str(v) for k, v in as_dict.items() if v is not None})
-    return rows
+    outcome = engine.run(text, DatasetSpec(), timeout=30,
+                         bindings={f"_{key}": URIRef(value) for key, value in bindings.items()})
+    return [{name: str(value) for name, value in zip(outcome.variables, row, strict=True)
+             if value is not None} for row in outcome.rows]
 
 
 # --- the query files themselves -------------------------------------------------------------
@@ -100,8 +114,8 @@ def test_query_parses_and_has_grlc_header(path: Path) -> None:
 # --- competency questions -------------------------------------------------------------------
 
 
-def test_01_symptoms_of_als(graph: Graph) -> None:
-    rows = run(graph, "01-als-symptoms")
+def test_01_symptoms_of_als(engine: Engine) -> None:
+    rows = run(engine, "01-als-symptoms")
     by_label = {r["label"]: r for r in rows}
     assert set(by_label) == {
         "upper limb muscle weakness", "muscle weakness", "slowed movement",
@@ -122,8 +136,8 @@ def test_01_symptoms_of_als(graph: Graph) -> None:
     assert by_label["difficulty breathing"]["stage"] == "later stages"
 
 
-def test_02_first_symptom_and_laterality(graph: Graph) -> None:
-    rows = run(graph, "02-first-symptom")
+def test_02_first_symptom_and_laterality(engine: Engine) -> None:
+    rows = run(engine, "02-first-symptom")
     assert len(rows) == 1
     row = rows[0]
     assert row["label"] == "upper limb muscle weakness"
@@ -141,27 +155,33 @@ def test_02_hands_and_arms_are_parts_of_the_limbs(graph: Graph) -> None:
     assert (ALS.partOf, RDF.type, OWL.TransitiveProperty) in graph
 
 
-def test_03_what_als_destroys_and_where(graph: Graph) -> None:
-    rows = run(graph, "03-what-als-destroys")
+def test_03_what_als_destroys_and_where(engine: Engine) -> None:
+    rows = run(engine, "03-what-als-destroys")
     assert {(r["cellLabel"], r["locationLabel"]) for r in rows} == {("motor neuron", "spinal cord")}
     assert rows[0]["cellId"] == OBO + "CL_0000100"
     assert rows[0]["locationId"] == OBO + "UBERON_0002240"
 
 
-def test_04_approved_drugs_do_and_do_not(graph: Graph) -> None:
-    rows = run(graph, "04-approved-drugs")
-    status = {(r["drugLabel"], r["aspect"]): r["status"] for r in rows}
-    assert {drug for drug, _ in status} == {"riluzole", "edaravone"}
-    assert status[("riluzole", "survival")] == "established"
-    assert status[("riluzole", "function and symptom improvement")] == "not shown"
-    assert status[("riluzole", "cure")] == "not shown"
-    assert status[("edaravone", "slowing of progression")] == "suggested"
-    assert status[("edaravone", "cure")] == "not shown"
-    assert all(r["source"] == "Bonafede & Mariotti 2017" for r in rows)
+def test_04_approved_drugs_do_and_do_not(engine: Engine) -> None:
+    rows = run(engine, "04-approved-drugs")
+    approved = {r["drugLabel"] for r in rows}
+    # every approval in force: the 2017 two, tofersen, and the national ones (Korea's conditional
+    # approval of lenzumestrocel, Japan's of methylcobalamin); the product taken off the US
+    # market and refused in the EU is not among them
+    assert approved == {"riluzole", "edaravone", "tofersen", "lenzumestrocel", "methylcobalamin"}
+    review = {(r["drugLabel"], r["aspect"]): r["status"] for r in rows
+              if r.get("source") == "Bonafede & Mariotti 2017"}
+    assert review[("riluzole", "survival")] == "established"
+    assert review[("riluzole", "function and symptom improvement")] == "not shown"
+    assert review[("riluzole", "cure")] == "not shown"
+    assert review[("edaravone", "slowing of progression")] == "suggested"
+    assert review[("edaravone", "cure")] == "not shown"
+    pathways = {(r["drugLabel"], r["pathwayLabel"]) for r in rows}
+    assert ("lenzumestrocel", "conditional approval") in pathways
 
 
-def test_05_msc_therapy_safety_supported_effectiveness_unproven(graph: Graph) -> None:
-    rows = run(graph, "05-intervention-evidence",
+def test_05_msc_therapy_safety_supported_effectiveness_unproven(engine: Engine) -> None:
+    rows = run(engine, "05-intervention-evidence",
                intervention=f"{ID}intervention/msc-therapy")
     review = [r for r in rows if r["date"] == "2017-03-21"
               and r["claimIntervention"] == f"{ID}intervention/msc-therapy"]
@@ -173,7 +193,8 @@ def test_05_msc_therapy_safety_supported_effectiveness_unproven(graph: Graph) ->
     safety_studies = by_aspect["safety"]["studies"]
     for group in ("Deda", "Karussis", "Mazzini", "Blanquer", "Baek"):
         assert group in safety_studies
-    assert OBO + "ECO_0000180" in by_aspect["safety"]["evidenceTypes"]
+    # what a review says is a traceable author statement, not clinical study evidence
+    assert by_aspect["safety"]["evidenceTypes"] == OBO + "ECO_0000304"
     assert "studies" not in by_aspect["effectiveness"]
     assert by_aspect["effectiveness"]["publications"] == "Bonafede & Mariotti 2017"
     # narrower interventions count for MSC therapy: the MSC-NTF phase 3 finding is included
@@ -181,15 +202,19 @@ def test_05_msc_therapy_safety_supported_effectiveness_unproven(graph: Graph) ->
     assert f"{ID}claim/msc-ntf-effectiveness-nurown-phase-3" in later
 
 
-def test_05_parameter_selects_another_intervention(graph: Graph) -> None:
-    rows = run(graph, "05-intervention-evidence", intervention=f"{ID}intervention/riluzole")
-    by_aspect = {r["aspect"]: r for r in rows}
-    assert by_aspect["survival"]["status"] == "established"
-    assert "Bensimon et al. 1994" in by_aspect["survival"]["studies"]
+def test_05_parameter_selects_another_intervention(engine: Engine) -> None:
+    rows = run(engine, "05-intervention-evidence", intervention=f"{ID}intervention/riluzole")
+    survival = {r["kind"]: r for r in rows if r["aspect"] == "survival"}
+    # the review's word and the trials' own finding stay two claims
+    assert survival["source assertion"]["status"] == "established"
+    assert survival["source assertion"]["publications"] == "Bonafede & Mariotti 2017"
+    assert "studies" not in survival["source assertion"]
+    assert survival["study finding"]["status"] == "supported"
+    assert "Bensimon 1994" in survival["study finding"]["studies"]
 
 
-def test_06_which_study_reported_what(graph: Graph) -> None:
-    rows = run(graph, "06-study-outcomes")
+def test_06_which_study_reported_what(engine: Engine) -> None:
+    rows = run(engine, "06-study-outcomes")
     reported = {r["aspect"]: (r["group"], r["year"]) for r in rows}
     assert reported == {
         "survival": ("Martinez", "2012"),
@@ -201,8 +226,8 @@ def test_06_which_study_reported_what(graph: Graph) -> None:
                                   "CD133+ peripheral-blood cell therapy")
 
 
-def test_07_cell_sources_and_routes(graph: Graph) -> None:
-    rows = {r["interventionLabel"]: r for r in run(graph, "07-cell-sources-and-routes")}
+def test_07_cell_sources_and_routes(graph: Graph, engine: Engine) -> None:
+    rows = {r["interventionLabel"]: r for r in run(engine, "07-cell-sources-and-routes")}
     bone_marrow = rows["bone-marrow-derived stem cell therapy"]
     assert bone_marrow["cellSource"] == "bone marrow"
     assert "intraspinal" in bone_marrow["routes"].split(", ")
@@ -224,8 +249,8 @@ def test_07_cell_sources_and_routes(graph: Graph) -> None:
         assert rows[label]["inClinicalTrials"] == "true"
 
 
-def test_08_hypothesis_about_stem_cells_and_exosomes(graph: Graph) -> None:
-    rows = run(graph, "08-hypothesis")
+def test_08_hypothesis_about_stem_cells_and_exosomes(engine: Engine) -> None:
+    rows = run(engine, "08-hypothesis")
     assert len(rows) == 1
     row = rows[0]
     assert set(row["effects"].split(", ")) == {"protect", "preserve", "regenerate"}
@@ -234,8 +259,8 @@ def test_08_hypothesis_about_stem_cells_and_exosomes(graph: Graph) -> None:
     assert row["source"] == "Bonafede & Mariotti 2017"
 
 
-def test_09_source_review_and_date(graph: Graph) -> None:
-    rows = run(graph, "09-source-review", review=f"{ID}publication/bonafede-mariotti-2017")
+def test_09_source_review_and_date(engine: Engine) -> None:
+    rows = run(engine, "09-source-review", review=f"{ID}publication/bonafede-mariotti-2017")
     assert len(rows) == 1
     row = rows[0]
     assert row["issued"] == "2017-03-21"
@@ -245,8 +270,8 @@ def test_09_source_review_and_date(graph: Graph) -> None:
     assert int(row["claims"]) == 12
 
 
-def test_10_studies_by_group_and_year(graph: Graph) -> None:
-    rows = run(graph, "10-studies-by-group")
+def test_10_studies_by_group_and_year(graph: Graph, engine: Engine) -> None:
+    rows = run(engine, "10-studies-by-group")
     groups = {(r["group"], r["year"]) for r in rows if "group" in r}
     for expected in [("Deda", "2009"), ("Karussis", "2010"), ("Mazzini", "2010"),
                      ("Blanquer", "2012"), ("Baek", "2012"), ("Martinez", "2009"),
@@ -268,18 +293,26 @@ def test_10_studies_by_group_and_year(graph: Graph) -> None:
 # --- safety rules of the graph --------------------------------------------------------------
 
 
-def test_no_cell_or_vesicle_therapy_treats(graph: Graph) -> None:
-    ask = """
+def test_a_cell_or_vesicle_therapy_treats_only_under_an_approval_in_force(graph: Graph,
+                                                                          data: Graph) -> None:
+    select = """
         PREFIX als: <https://w3id.org/alskg/vocab#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        ASK {
+        SELECT DISTINCT ?therapy WHERE {
           ?therapy a/rdfs:subClassOf* ?class ; als:treats ?disease .
           VALUES ?class { als:CellTherapy als:ExtracellularVesicleTherapy }
         }"""
-    assert not graph.query(ask).askAnswer
-    # treats is derived from regulatory events, never asserted (rule treats-derived)
-    assert set(graph.subjects(ALS.treats, None)) == set()
-    assert set(graph.subjects(ALS.approvedFor, None)) == set()
+    treating = {str(row[0]) for row in graph.query(select)}  # type: ignore[index]
+    # only the product Korea approved conditionally (2014); never MSC therapy as a whole
+    assert treating == {f"{ID}intervention/lenzumestrocel"}
+    lenzumestrocel = URIRef(f"{ID}intervention/lenzumestrocel")
+    pathways = {(str(graph.value(status, ALS.approvingAgency)),
+                 str(graph.value(status, ALS.approvalPathway)))
+                for status in graph.objects(lenzumestrocel, ALS.approvalStatus)}
+    assert pathways == {(f"{ID}agency/korea", f"{ID}regulatory-action/conditional-approval")}
+    # treats is derived from regulatory acts, never asserted (rule treats-derived)
+    assert set(data.subjects(ALS.treats, None)) == set()
+    assert set(data.subjects(ALS.approvedFor, None)) == set()
 
 
 def test_every_claim_has_date_source_and_support(data: Graph) -> None:
@@ -362,7 +395,7 @@ def test_every_shape_is_named_and_has_a_message() -> None:
         assert shapes.value(shape, SH.message) is not None, shape
 
 
-def test_shapes_catch_broken_data(data: Graph, ontology: Graph) -> None:
+def test_shapes_catch_broken_data(sources: Sources, data: Graph, ontology: Graph) -> None:
     broken = Graph()
     for triple in data:
         broken.add(triple)
@@ -392,5 +425,10 @@ def test_shapes_catch_broken_data(data: Graph, ontology: Graph) -> None:
         "claim-about-intervention", "claim-about-condition", "claim-aspect", "claim-status",
         "claim-evidence-type", "claim-date", "claim-attribution", "claim-support",
         "no-treats-for-experimental", "treats-derived", "external-iri-form", "study-year",
-        "study-reference", "study-investigates", "one-label", "subject-under-base",
+        "study-reference", "study-investigates",
     } <= rules, rules
+    # entity identity is checked in Python, on the same broken graph
+    identity = {(p.node, p.rule) for p in identity_problems(
+        replace(sources, asserted=broken))}
+    assert ("id/intervention/undescribed", "one-label") in identity, identity
+    assert ("http://example.org/outside", "subject-under-base") in identity, identity

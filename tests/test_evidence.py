@@ -73,7 +73,8 @@ def test_pure_function_tells_asserted_from_inferred() -> None:
                   "aspect": ID + "aspect/cure", "status": ID + "status/not-shown",
                   "statusLabel": "not shown", "claimCount": "0", "asserted": "false"}]
     result = matrix_from_results(interventions, claims, summaries)
-    assert [r.intervention.label for r in result.rows] == ["delta", "alpha"]  # drugs first
+    # by group (no approval here: both investigational), then by name
+    assert [r.intervention.label for r in result.rows] == ["alpha", "delta"]
     assert [a.key for a in result.aspects][:2] == ["safety", "feasibility"]
     assert result.aspects[-1].key == "novel-aspect"  # unknown aspects follow the known ones
     safety = result.cell("a", "safety")
@@ -92,8 +93,8 @@ def test_pure_function_tells_asserted_from_inferred() -> None:
     assert row is not None and row.inferred_classes == () and row.investigational
     assert result.cell("a", "survival") is None
     document = result.to_json()
-    assert document["rows"][1]["cells"]["cure"]["graph"] == "inferred"
-    assert document["rows"][1]["cells"]["survival"] is None
+    assert document["rows"][0]["cells"]["cure"]["graph"] == "inferred"
+    assert document["rows"][0]["cells"]["survival"] is None
     text = render_text(result)
     assert "◕ supported +1" in text and "investigational*" in text
     regulatory = [{"event": ID + "regulatory/x", "intervention": ID + "intervention/d",
@@ -214,7 +215,7 @@ def test_views_negotiate_and_cache(client: FlaskClient) -> None:
     again = client.get("/evidence.json", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     home = client.get("/").get_data(as_text=True)
-    assert "/evidence#row-msc-therapy" in home  # the landing page leads with the matrix
+    assert 'href="/evidence?group=approved"' in home  # the landing page leads to the matrix
 
 
 def test_cli_table(build_root: Path) -> None:
@@ -238,4 +239,7 @@ def test_cli_json(build_root: Path) -> None:
     rows = {r["intervention"]["label"]: r for r in data["rows"]}
     claims = rows["edaravone"]["cells"]["slowing-progression"]["claims"]
     assert {c["status"] for c in claims if c["valid_from"] == REVIEW_DATE} == {"suggested"}
-    assert {c["evidence_level"]["key"] for c in claims} == {"phase-3-rct"}
+    # the trial's finding is graded by its design; the review's word, citing no study, as such
+    levels = {c["iri"].rsplit("/", 1)[-1]: c["evidence_level"]["key"] for c in claims}
+    assert levels["edaravone-slowing-progression"] == "review-assertion"
+    assert "phase-3-rct" in levels.values()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace
@@ -11,6 +12,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from alskg.curation.sources import load_sources
 from alskg.reasoning import (
     ReasoningError,
     ReasoningResult,
@@ -47,6 +49,7 @@ PREFIXES = """
 @prefix status: <https://w3id.org/alskg/id/status/> .
 @prefix design: <https://w3id.org/alskg/id/design/> .
 @prefix publication: <https://w3id.org/alskg/id/publication/> .
+@prefix level: <https://w3id.org/alskg/id/evidence-level/> .
 """
 
 # A small ontology using the contract's names (docs/data-model.md).
@@ -122,18 +125,23 @@ status:supported a als:Status ; rdfs:label "supported" .
 status:unproven a als:Status ; rdfs:label "unproven" .
 status:established a als:Status ; rdfs:label "established" .
 design:open-label a als:StudyDesign ; rdfs:label "open-label" .
+design:single-arm a als:StudyDesign ; rdfs:label "single-arm" .
 design:phase-1 a als:StudyDesign ; rdfs:label "phase I" .
-design:randomised-controlled a als:StudyDesign ; rdfs:label "randomised controlled" .
+design:randomised a als:StudyDesign ; rdfs:label "randomised" .
+level:rct a als:EvidenceLevel ; rdfs:label "randomised trial" ; als:rank 3 .
+level:uncontrolled a als:EvidenceLevel ; rdfs:label "uncontrolled study" ; als:rank 5 .
 intervention:riluzole a als:Drug ; rdfs:label "riluzole" ; als:treats disease:als .
 intervention:msc-therapy a als:MesenchymalStemCellTherapy ; rdfs:label "MSC therapy" ;
   als:inClinicalTrialsFor disease:als ; als:hasClaim claim:msc-safety, claim:msc-effectiveness .
 study:deda-2009 a als:Study ; rdfs:label "Deda 2009" ; als:investigates intervention:msc-therapy ;
-  als:year "2009"^^xsd:gYear ; als:design design:open-label ; als:phase design:phase-1 ;
+  als:year "2009"^^xsd:gYear ; als:design design:open-label, design:single-arm ;
+  als:phase design:phase-1 ;
   als:sampleSize 13 .
 study:karussis-2010 a als:Study ; rdfs:label "Karussis 2010" ;
-  als:investigates intervention:msc-therapy ; als:design design:open-label ; als:sampleSize 19 .
+  als:investigates intervention:msc-therapy ; als:design design:open-label, design:single-arm ;
+  als:sampleSize 19 .
 study:riluzole-trial a als:Study ; rdfs:label "riluzole trial" ;
-  als:investigates intervention:riluzole ; als:design design:randomised-controlled .
+  als:investigates intervention:riluzole ; als:design design:randomised .
 publication:review a als:Review ; rdfs:label "review" .
 claim:msc-safety a als:Claim ; rdfs:label "MSC safety" ; als:aspect aspect:safety ;
   als:status status:supported ; als:supportedByStudy study:deda-2009, study:karussis-2010 .
@@ -187,15 +195,10 @@ def _parse(text: str) -> Graph:
 
 
 def _real_sources() -> tuple[Graph, Graph] | None:
-    ontology_file = ROOT / "ontology" / "als.ttl"
-    data_files = sorted((ROOT / "data").glob("*.ttl"))
-    if not ontology_file.is_file() or not data_files:
+    if not (ROOT / "ontology" / "als.ttl").is_file():
         return None
-    ontology = Graph().parse(ontology_file, format="turtle")
-    asserted = Graph()
-    for path in data_files:
-        asserted.parse(path, format="turtle")
-    return ontology, asserted
+    sources = load_sources()   # the Turtle files and the curation records
+    return sources.own_ontology(), sources.asserted
 
 
 SOURCES = ["fixture", "als"]
@@ -211,20 +214,35 @@ def inputs() -> dict[str, tuple[Graph, Graph]]:
     return found
 
 
+class Results(dict[tuple[str, str], ReasoningResult]):
+    """Reasoning results by (source, mode), each computed on first use."""
+
+    def __init__(self, inputs: dict[str, tuple[Graph, Graph]]) -> None:
+        super().__init__()
+        self.inputs = inputs
+
+    def __missing__(self, key: tuple[str, str]) -> ReasoningResult:
+        source, mode = key
+        ontology, data = self.inputs[source]
+        self[key] = result = reason(ontology, data, mode=mode)
+        return result
+
+
 @pytest.fixture(scope="module")
-def results(inputs: dict[str, tuple[Graph, Graph]]) -> dict[tuple[str, str], ReasoningResult]:
-    """Both modes over each input."""
-    return {
-        (name, mode): reason(onto, data, mode=mode)
-        for name, (onto, data) in inputs.items()
-        for mode in ("owlrl", "rules")
-    }
+def results(inputs: dict[str, tuple[Graph, Graph]]) -> Results:
+    """Both modes over each input, on demand."""
+    return Results(inputs)
 
 
-def _get(
-    results: dict[tuple[str, str], ReasoningResult], source: str, mode: str
-) -> ReasoningResult:
-    if (source, mode) not in results:
+def cases(*modes: str) -> list[Any]:
+    """(source, mode) parameters; owlrl over the whole landscape is a slow run (minutes)."""
+    return [pytest.param(source, mode, id=f"{source}-{mode}",
+                         marks=[pytest.mark.slow] if (source, mode) == ("als", "owlrl") else [])
+            for source in SOURCES for mode in modes]
+
+
+def _get(results: Results, source: str, mode: str) -> ReasoningResult:
+    if source not in results.inputs:
         pytest.skip("ontology/als.ttl or data/*.ttl not present yet")
     return results[(source, mode)]
 
@@ -235,10 +253,9 @@ def _rule_of(result: ReasoningResult, triple: tuple[Node, Node, Node]) -> str:
     return str(rule)
 
 
-@pytest.mark.parametrize("mode", ["owlrl", "rules"])
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(("source", "mode"), cases("owlrl", "rules"))
 def test_named_inferences(
-    results: dict[tuple[str, str], ReasoningResult],
+    results: Results,
     inputs: dict[str, tuple[Graph, Graph]],
     source: str,
     mode: str,
@@ -273,7 +290,7 @@ def test_named_inferences(
 
 @pytest.mark.parametrize("mode", ["owlrl", "rules"])
 def test_domain_rules_on_fixture(
-    results: dict[tuple[str, str], ReasoningResult], mode: str
+    results: Results, mode: str
 ) -> None:
     inferred = _get(results, "fixture", mode).inferred
     overstated, safety = ID["claim/msc-survival"], ID["claim/msc-safety"]
@@ -291,10 +308,9 @@ def test_domain_rules_on_fixture(
     assert inferred.value(safety, ALS.supportingStudyCount) == Literal(2)
 
 
-@pytest.mark.parametrize("mode", ["owlrl", "rules"])
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(("source", "mode"), cases("owlrl", "rules"))
 def test_no_noise_and_nothing_asserted(
-    results: dict[tuple[str, str], ReasoningResult],
+    results: Results,
     inputs: dict[str, tuple[Graph, Graph]],
     source: str,
     mode: str,
@@ -324,10 +340,9 @@ def test_no_noise_and_nothing_asserted(
             assert result.noise_counts[kind] > 0, kind
 
 
-@pytest.mark.parametrize("mode", ["owlrl", "rules"])
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(("source", "mode"), cases("owlrl", "rules"))
 def test_every_inference_explained_without_cycles(
-    results: dict[tuple[str, str], ReasoningResult],
+    results: Results,
     inputs: dict[str, tuple[Graph, Graph]],
     source: str,
     mode: str,
@@ -357,8 +372,9 @@ def test_every_inference_explained_without_cycles(
                 assert premise in asserted or premise in ontology, (triple, premise)
 
 
-@pytest.mark.parametrize("source", SOURCES)
-def test_modes_agree(results: dict[tuple[str, str], ReasoningResult], source: str) -> None:
+@pytest.mark.parametrize("source", [
+    "fixture", pytest.param("als", marks=pytest.mark.slow)])
+def test_modes_agree(results: Results, source: str) -> None:
     owl, rules = _get(results, source, "owlrl"), _get(results, source, "rules")
     only_owlrl = set(owl.inferred) - set(rules.inferred)
     only_rules = set(rules.inferred) - set(owl.inferred)
@@ -413,7 +429,7 @@ def test_same_explanations_after_reparsing() -> None:
 
 
 def test_explain_tree_reaches_asserted_triples(
-    results: dict[tuple[str, str], ReasoningResult], inputs: dict[str, tuple[Graph, Graph]]
+    results: Results, inputs: dict[str, tuple[Graph, Graph]]
 ) -> None:
     result = _get(results, "fixture", "rules")
     ontology, asserted = inputs["fixture"]
@@ -456,10 +472,10 @@ def _bnodes_unlabelled(text: str) -> list[str]:
     return sorted(re.sub(r"_:[A-Za-z0-9]+", "_:b", line) for line in lines)
 
 
-@pytest.mark.parametrize(("source", "mode"), [("fixture", "rules"), ("als", "rules"),
-                                              ("als", "owlrl")])
+@pytest.mark.parametrize(("source", "mode"), [
+    ("fixture", "rules"), ("als", "rules"), pytest.param("als", "owlrl", marks=pytest.mark.slow)])
 def test_derivation_file_gives_the_trees_of_the_explanations_graph(
-    results: dict[tuple[str, str], ReasoningResult], inputs: dict[str, tuple[Graph, Graph]],
+    results: Results, inputs: dict[str, tuple[Graph, Graph]],
     tmp_path: Path, source: str, mode: str
 ) -> None:
     """Every inferred triple's tree read from the derivation file is the RDF graph's tree."""

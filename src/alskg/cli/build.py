@@ -9,6 +9,8 @@ import click
 
 from .options import AlskgCommand, build_dir_option
 
+DATA_DIR_HELP = ("Folder of curated data: Turtle files and the YAML curation records "
+                 "(default: the project's data/).")
 
 @click.command("build", cls=AlskgCommand)
 @build_dir_option
@@ -18,7 +20,7 @@ from .options import AlskgCommand, build_dir_option
               "owlrl (the reference; both give the same graph, checked in the tests).")
 @click.option("--validate/--no-validate", default=True, help="Run SHACL and identifier checks.")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Curated Turtle folder (default: the project's data/).")
+              help=DATA_DIR_HELP)
 @click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder with als.ttl, shapes.ttl and imports/*.ttl (default: ontology/).")
 def build_command(build_dir: Path | None, reason: bool, reasoner: str, validate: bool,
@@ -43,10 +45,12 @@ def build_command(build_dir: Path | None, reason: bool, reasoner: str, validate:
 
 
 @click.command("validate", cls=AlskgCommand)
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
-@click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False), default=None)
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help=DATA_DIR_HELP)
+@click.option("--ontology-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder with als.ttl, shapes.ttl and imports/*.ttl (default: ontology/).")
 def validate_command(data_dir: Path | None, ontology_dir: Path | None) -> None:
-    """Report every SHACL and identifier problem (file, node, rule); exit 1 if any."""
+    """Report every problem in the curated sources (file, line or node, rule); exit 1 if any."""
     from ..assembly.store import default_root
     from ..curation.sources import load_sources
     from ..curation.validate import validate_sources

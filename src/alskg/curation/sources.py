@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ..assembly.store import file_sha256
@@ -116,7 +116,7 @@ def load_sources(ontology_dir: Path | None = None, data_dir: Path | None = None)
             context.add(triple)
         for triple in part_graph.triples((None, SKOS.inScheme, None)):
             context.add(triple)
-        for predicate in (ALS.actorKind, ALS.supportedByStudy, ALS.aspect):
+        for predicate in (ALS.actorKind, ALS.supportedByStudy, ALS.aspect, DCTERMS.issued):
             for triple in part_graph.triples((None, predicate, None)):
                 context.add(triple)
     records = load_records(data_dir, context,

@@ -134,13 +134,19 @@ def _sort_key(column: Column, value: str) -> tuple[int, Any]:
     return (0, value.casefold())
 
 
+def cell_values(cell: object) -> set[str]:
+    """Return the values a list cell holds (comma-separated), trimmed and case-folded."""
+    return {part.strip().casefold() for part in str(cell or "").split(", ") if part.strip()}
+
+
 def table(kind: ListKind, rows: Sequence[Mapping[str, str]],
           args: Mapping[str, str]) -> Table:
     """Filter, sort and page the rows of a list as the request's arguments say.
 
     Arguments: `q` (words all found in the row, any column), `sort` (a column key, `-key` for
-    descending), `page` (from 1) and one per filterable column (its value must appear in the
-    cell, case-insensitive). Anything else raises ListingError naming the parameter.
+    descending), `page` (from 1) and one per filterable column (its value must be one of the
+    cell's comma-separated values, case-insensitive: `outcome=met` keeps "met", not "not met").
+    Anything else raises ListingError naming the parameter.
     """
     allowed = {"q", "sort", "page"} | {c.key for c in kind.columns if c.filter}
     for name in args:
@@ -149,7 +155,7 @@ def table(kind: ListKind, rows: Sequence[Mapping[str, str]],
             raise ListingError(name, f"not a parameter of this list; it takes {takes}")
     sort = args.get("sort") or ""
     descending = sort.startswith("-")
-    sort_key = sort.lstrip("-") or kind.columns[0].key
+    sort_key = sort.removeprefix("-") if sort else kind.columns[0].key
     column = kind.column(sort_key)
     if column is None:
         keys = ", ".join(c.key for c in kind.columns)
@@ -159,7 +165,7 @@ def table(kind: ListKind, rows: Sequence[Mapping[str, str]],
     filters = tuple((c.key, args[c.key]) for c in kind.columns if c.filter and args.get(c.key))
     kept = [r for r in rows
             if all(any(w in str(v).casefold() for v in r.values()) for w in words)
-            and all(value.casefold() in str(r.get(key, "")).casefold() for key, value in filters)]
+            and all(value.strip().casefold() in cell_values(r.get(key)) for key, value in filters)]
     kept.sort(key=lambda r: _sort_key(column, str(r.get(sort_key, ""))), reverse=descending)
     if descending:  # keep empty cells last
         kept.sort(key=lambda r: str(r.get(sort_key, "")) == "")

@@ -38,6 +38,16 @@ def _kind_hint(param: Parameter, prefixes: Mapping[str, str]) -> str | None:
     return None
 
 
+def _takes_external(param: Parameter, prefixes: Mapping[str, str]) -> bool:
+    """Tell whether the parameter's example or default is an external identifier."""
+    for sample in (param.default, param.example):
+        if sample and ":" in sample:
+            namespace = prefixes.get(sample.split(":", 1)[0])
+            if namespace is not None and not namespace.startswith(DEFAULT_BASE):
+                return True
+    return False
+
+
 def expand(raw: str, param: Parameter, prefixes: Mapping[str, str], run: Rows) -> str:
     """Return the absolute IRI a raw value names (CURIE expanded, short name looked up).
 
@@ -115,6 +125,8 @@ def _existing(param: Parameter, raw: str, term: URIRef, prefixes: Mapping[str, s
         raise ParameterError(param.name, "an IRI, a CURIE or a short name", raw)
     if ask(_DESCRIBED.replace("$IRI", iri)):
         return term
+    if _takes_external(param, prefixes) and ask(_MENTIONED.replace("$IRI", iri)):
+        return term   # the query matches external ids itself (CL:0000134 stays CL:0000134)
     mapped = run(_MAPPED.replace("$IRI", iri))
     if len(mapped) == 1:
         return URIRef(str(mapped[0]["resource"]))

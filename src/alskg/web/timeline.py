@@ -48,7 +48,7 @@ class MarkKind:
 
     key: str
     label: str
-    shape: str  # triangle, circle, cross, boxed-cross, diamond, square, dot
+    shape: str  # triangle, circle, cross, boxed-cross, diamond, square, dot, bar
     fill: str
     stroke: str
 
@@ -69,8 +69,8 @@ KINDS = (
     MarkKind("readout-terminated", "trial stopped before its primary analysis", "circle",
              "#e0e0e0", "#424242"),
     MarkKind("readout", "study result (no outcome recorded)", "dot", "#757575", "#424242"),
-    MarkKind("negative-decision", "negative opinion, refusal or deficiency", "cross", "none",
-             "#e65100"),
+    MarkKind("negative-decision", "negative opinion, refusal or deficiency", "bar", "#e65100",
+             "#bf360c"),
     MarkKind("review", "review", "diamond", "#4a148c", "#4a148c"),
     MarkKind("advisory-vote", "advisory committee vote", "square", "#424242", "#212121"),
     MarkKind("protocol-agreement", "protocol agreement", "square", "#ffffff", "#212121"),
@@ -216,6 +216,9 @@ def shape_svg(kind: MarkKind, x: float, y: float, size: float = MARK_SIZE) -> st
     if kind.shape == "boxed-cross":
         return (f'<path d="M{x - s:.1f},{y - s:.1f} h{2 * s:.1f} v{2 * s:.1f} h{-2 * s:.1f} z '
                 f'{cross}" {paint} stroke-width="1.3"/>')
+    if kind.shape == "bar":   # a flat bar, like a no-entry sign's
+        return (f'<rect x="{x - s:.1f}" y="{y - s * 0.3:.1f}" width="{2 * s:.1f}" '
+                f'height="{s * 0.6:.1f}" {paint} stroke-width="1"/>')
     h = s * 0.65
     return (f'<rect x="{x - h:.1f}" y="{y - h:.1f}" width="{2 * h:.1f}" height="{2 * h:.1f}" '
             f'{paint} stroke-width="1.3"/>')

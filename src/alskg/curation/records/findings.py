@@ -4,7 +4,8 @@ A study record with `outcome: met` or `not-met` and an `endpoint_aspect` (what t
 measures) gets a claim `claim/<intervention>-<aspect>--<study>`: the aspect is *supported* when the
 endpoint was met and *not shown* when it was missed, dated when the result became public,
 attributed to the curators, typed as clinical study evidence (ECO:0000180) and sourced to the
-study's report (or, before any report, to the page that showed the result). A claim the Turtle
+study's report (or, before any report, to the page that showed the result), whose statement is
+the record's own-words result. A claim the Turtle
 files already make from the same study about the same aspect is not repeated.
 """
 
@@ -60,10 +61,13 @@ def write_finding(writer: RecordWriter, block: Block, study: URIRef,
         writer.add(claim, ALS.validFrom, day_literal(public.day), line)
         writer.add(claim, PROV.wasAttributedTo, CURATORS, line)
         writer.add(claim, ALS.fromTrialOutcome, Literal(True), line)
+        writer.add(claim, PROV.hadPrimarySource, source, line)
         said = "met" if outcome == "met" else "not met"
         endpoint = block.get("primary_endpoint", "not recorded")
         writer.text(claim, DCTERMS.description, f"Drawn from the trial's primary outcome ({said});"
                     f" primary endpoint: {endpoint}", line)
+        writer.text(claim, ALS.sourceStatement, block.get("result")
+                    or f"Primary endpoint {said}: {endpoint}", line)
 
 
 def _source(writer: RecordWriter, block: Block, study: URIRef,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ..namespaces import ALS, DEFAULT_BASE
@@ -102,6 +102,14 @@ def _write_all(writer: RecordWriter, kind: str, blocks: object, known: set[URIRe
                         return str(value)
         return str(node).rsplit("/", 1)[-1]
 
+    def issued_year(publication: URIRef) -> int | None:
+        """Return the year a publication of the Turtle files was issued, if it says."""
+        for value in labels[0].objects(publication, DCTERMS.issued):
+            text = str(value)
+            if text[:4].isdigit():
+                return int(text[:4])
+        return None
+
     def curated(study: URIRef, aspect: URIRef) -> bool:
         return any((claim, ALS.aspect, aspect) in labels[0]
                    for claim in labels[0].subjects(ALS.supportedByStudy, study)
@@ -114,7 +122,7 @@ def _write_all(writer: RecordWriter, kind: str, blocks: object, known: set[URIRe
         if kind == "interventions":
             write_intervention(writer, block, known, defaults)
         elif kind == "studies":
-            write_study(writer, block, known, defaults, curated, label_of)
+            write_study(writer, block, known, defaults, curated, label_of, issued_year)
         else:
             write_event(writer, block, known, actions, label_of, defaults)
 

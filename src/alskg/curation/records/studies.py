@@ -79,11 +79,14 @@ NCT_PAGE = "https://clinicaltrials.gov/study/"
 
 def write_study(writer: RecordWriter, block: Block, known: set[URIRef],
                 defaults: Mapping[str, Any], curated: Callable[[URIRef, URIRef], bool],
-                label_of: Callable[[Node], str]) -> URIRef | None:
+                label_of: Callable[[Node], str],
+                issued_year: Callable[[URIRef], int | None] = lambda _: None) -> URIRef | None:
     """Write one study record and its finding; return its IRI (None without a usable id).
 
     `curated(study, aspect)` tells whether the Turtle claims already hold a study finding of the
-    study about the aspect; `label_of` names a resource for the finding's label.
+    study about the aspect; `label_of` names a resource for the finding's label; `issued_year`
+    dates a publication of the Turtle files (a study with no year of its own and no public result
+    takes its earliest report's).
     """
     slug = str(block.get("id", ""))
     node = iri("study", slug)
@@ -125,7 +128,7 @@ def write_study(writer: RecordWriter, block: Block, known: set[URIRef],
     _write_design(writer, block, node)
     _write_participants(writer, block, node)
     _write_outcome(writer, block, node, known)
-    _write_publications(writer, block, node, known, defaults)
+    _write_publications(writer, block, node, known, defaults, issued_year)
     for route in as_list(block.get("routes")):
         writer.add(node, ALS.route, known_reference(writer, line, node, "route", str(route), known,
                                                      "route"), line)
@@ -235,7 +238,8 @@ def _write_outcome(writer: RecordWriter, block: Block, node: URIRef, known: set[
 
 
 def _write_publications(writer: RecordWriter, block: Block, node: URIRef, known: set[URIRef],
-                        defaults: Mapping[str, Any]) -> None:
+                        defaults: Mapping[str, Any],
+                        issued_year: Callable[[URIRef], int | None]) -> None:
     line = block.line
     slug = str(node).rsplit("/", 1)[-1]
     inline = as_list(block.get("publications"))
@@ -252,8 +256,12 @@ def _write_publications(writer: RecordWriter, block: Block, node: URIRef, known:
     for name, prop in (("reported_in", ALS.reportedIn), ("cited_by", ALS.citedBy),
                        ("referenced_by", DCTERMS.isReferencedBy)):
         for ref in as_list(block.get(name)):
-            writer.add(node, prop, known_reference(writer, line, node, "publication", str(ref),
-                                                    known, "publication"), line)
+            target = known_reference(writer, line, node, "publication", str(ref), known,
+                                     "publication")
+            writer.add(node, prop, target, line)
+            found = issued_year(target) if name == "reported_in" else None
+            if found is not None:
+                years.append(found)
     year = block.get("year")
     if year is None:
         public = parse_date(block.get("result_public"))
