@@ -4,12 +4,14 @@ correction, asked in-process (the HTTP side is tests/test_search.py)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import make_app
 from rdflib import Graph
 
 from alskg.assembly.store import SEARCH_FILE, BuiltDataset, file_sha256, open_folder
@@ -111,6 +113,30 @@ def test_opening_checks_the_format(tmp_path: Path) -> None:
         open_index(other)
     with pytest.raises(BuildCorrupt, match="no search index"):
         open_index(tmp_path / "absent.sqlite")
+
+
+def test_a_build_made_before_search_answers_503_naming_the_file(built: BuiltDataset,
+                                                                 tmp_path: Path) -> None:
+    """A build without an index in its receipt still serves everything else; search says
+    which file is missing and what to run."""
+    root = tmp_path / "old"
+    folder = root / "builds" / "old"
+    shutil.copytree(built.path, folder)
+    (folder / SEARCH_FILE).unlink()
+    receipt = json.loads((folder / "receipt.json").read_text())
+    del receipt["search_file"]
+    (folder / "receipt.json").write_text(json.dumps(receipt))
+    (root / "current").symlink_to(folder)
+    app = make_app(root)
+    try:
+        client = app.test_client()
+        answer = client.get("/search.json?q=riluzole")
+        assert answer.status_code == 503
+        assert "search.sqlite" in answer.get_json()["error"]
+        assert "alskg build" in answer.get_json()["error"]
+        assert client.get("/id/intervention/riluzole").status_code == 200
+    finally:
+        app.extensions["alskg"].close()
 
 
 # --------------------------------------------------------------------------- what it holds

@@ -16,8 +16,10 @@ Tables, besides ``meta`` (format, base, counts):
 - ``ident(key, doc, shown)``: the identifier keys (search.identifiers);
 - ``fts``: FTS5 over three columns, ``names``, ``text`` and ``ids``, contentless (the text lives in
   ``doc``), Porter-stemmed, with prefix indexes for 2 and 3 characters;
-- ``word(word, docs)`` and ``spelling(variant, word)``: the words of letters and, for each, the
-  strings one deletion away (search.text), for the spelling correction.
+- ``word(word, docs)``: every word of the names and texts with the number of documents holding
+  it (a very common whole word is matched whole, not as a prefix: search.searcher);
+- ``spelling(variant, word)``: for each word of five letters or more, the strings one deletion
+  away (search.text), for the spelling correction.
 
 Deterministic: documents are written in IRI order with ids 1…n and every table in key order, so
 one build's documents give the same bytes on the same SQLite version (the receipt names it).
@@ -81,7 +83,7 @@ def write_index(path: Path, docs: Sequence[Document], base: str) -> int:
             row = (fold(" ".join((doc.label, *doc.names))), fold(" ".join(doc.text)),
                    fold(" ".join(shown_identifier(x) for x in doc.identifiers)))
             fts.append((i, *row))
-            frequency.update({w for part in row[:2] for w in part.split() if correctable(w)})
+            frequency.update({w for part in row[:2] for w in part.split()})
         con.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?)",
                         ((i, d.iri, d.kind, d.curie, d.label, d.summary, SEPARATOR.join(d.names))
                          for i, d in enumerate(docs, start=1)))
@@ -90,7 +92,7 @@ def write_index(path: Path, docs: Sequence[Document], base: str) -> int:
         con.executemany("INSERT INTO fts (rowid, names, text, ids) VALUES (?, ?, ?, ?)", fts)
         con.executemany("INSERT INTO word VALUES (?, ?)", sorted(frequency.items()))
         con.executemany("INSERT INTO spelling VALUES (?, ?)", sorted(
-            {(variant, w) for w in frequency for variant in deletions(w)}))
+            {(variant, w) for w in frequency if correctable(w) for variant in deletions(w)}))
         con.executescript(INDEXES)
         kinds = Counter(d.kind for d in docs)
         meta = {"format": FORMAT, "base": base, "documents": str(len(docs)),

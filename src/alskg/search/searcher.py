@@ -4,16 +4,24 @@ A query is tried in tiers, best first, and a resource keeps its best tier: an id
 number, a CURIE, a DOI, a PMID, an IRI: search.identifiers), the exact label, an exact other
 name, a label that starts with the query, another name that does, every word in its names, every
 word anywhere (descriptions, citations, identifiers), then the same two with misspelt words
-corrected. Within a tier: BM25 for word matches (names weigh most), shorter names first for
-prefixes, then the kinds' order, the label and the IRI, so the order is fully determined. Words
-are ANDed, each a prefix (`stem cel ther` finds stem cell therapy; single characters only whole);
-common English words are dropped when others remain. Later tiers are not run once the earlier
-ones have filled the page, nor word tiers once a one-token query is found as an identifier.
+corrected. Later tiers are not run once the earlier ones have filled the page, nor word tiers
+once a one-token query is found as an identifier.
+
+Within a tier: BM25 for word matches (names weigh most; names whose first words start with the
+query's words lead), shorter names first for prefixes, then the kinds' order, the label and the
+IRI, so the order is fully determined. BM25 reads every match and a word's statistics over the
+whole index, so a tier that matches more than RANK_CAP documents (a word in every synthetic label
+at 1 M triples) keeps its first matches in IRI order, ordered by the kinds' order and the
+shortest label instead: a search stays bounded.
+
+Words are ANDed, each a prefix (`stem cel ther` finds stem cell therapy), except single
+characters and whole words in more than COMMON_DOCS documents (their prefix would merge the
+document lists of all their forms; the stemmer still finds `claims` for `claim`). Common English
+words are dropped when others remain.
 
 Typo tolerance, where cheap: a word of five or more letters that no indexed word starts with is
-replaced by the indexed words one edit away
-(search.text), at most three, the most frequent first. Typeahead (`suggest`) runs the same tiers
-over names and identifiers only.
+replaced by the indexed words one edit away (search.text), at most three, the most frequent
+first. Typeahead (`suggest`) runs the same tiers over names and identifiers only.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ MAX_LIMIT = 100
 CORRECTIONS = 3
 STOP_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on",
                         "or", "the", "to", "with"})
+COMMON_DOCS = 1000  # a whole word in more documents than this is not also read as a prefix
+RANK_CAP = 1000  # word matches ranked by BM25; past this many, the first by IRI, shortest first
 WORD_CANDIDATES = 64  # word matches read per tier, so a name that starts with the words can lead
 WEIGHTS = "10.0, 1.0, 4.0"  # bm25 weights of the fts columns: names, text, ids
 
@@ -146,10 +156,10 @@ def _known(con: sqlite3.Connection, word: str) -> bool:
                        (word, word + "\U0010ffff")).fetchone() is not None
 
 
-def _phrase(word: str) -> str:
+def _phrase(word: str, whole: bool = False) -> str:
     """Return one word as an FTS5 string (words hold only letters and digits), a prefix when it
-    has two characters or more."""
-    return f'"{word}"' + ("*" if len(word) >= 2 else "")
+    has two characters or more, unless it is to be matched whole."""
+    return f'"{word}"' + ("*" if len(word) >= 2 and not whole else "")
 
 
 class _Run:
@@ -170,6 +180,12 @@ class _Run:
     def full(self) -> bool:
         """Tell whether more documents than fit the page are found (later tiers can't show)."""
         return len(self.best) > self.limit
+
+    def _common(self, word: str) -> bool:
+        """Tell whether a word is whole and in more than COMMON_DOCS documents: matched as a
+        prefix, its many forms would have to be merged (10 ms for `claim` at 1 M triples)."""
+        row = self.con.execute("SELECT docs FROM word WHERE word = ?", (word,)).fetchone()
+        return row is not None and row[0] > COMMON_DOCS
 
     def _kind_clause(self) -> tuple[str, list[str]]:
         if not self.kinds:
@@ -224,7 +240,7 @@ class _Run:
         """Tiers 5–8: every word in the names, then anywhere (with corrections: 7–8)."""
         parts = []
         for word in terms:
-            options = [_phrase(word)]
+            options = [_phrase(word, self._common(word))]
             options += [f'"{fix}"' for fix in (fixes or {}).get(word, ())]
             parts.append(options[0] if len(options) == 1 else f"({' OR '.join(options)})")
         expression = " AND ".join(parts)
@@ -233,14 +249,20 @@ class _Run:
         if not names_only:
             runs.append((expression, tiers.SPELLING if fixes else tiers.WORDS))
         clause, args = self._kind_clause()
+        wanted = max(self.limit + 1, WORD_CANDIDATES)
+        select = f"SELECT f.rowid FROM fts f JOIN doc d ON d.id = f.rowid WHERE fts MATCH ?{clause}"
         for match, tier in runs:
             if self.full():
                 return
-            rows = self.con.execute(
-                f"SELECT f.rowid FROM fts f JOIN doc d ON d.id = f.rowid WHERE fts MATCH ?"
-                f"{clause} ORDER BY bm25(fts, {WEIGHTS}), f.rowid LIMIT ?",
-                [match, *args, max(self.limit + 1, WORD_CANDIDATES)]).fetchall()
-            for order, (doc,) in enumerate(rows):
+            found = [doc for (doc,) in self.con.execute(
+                f"{select} LIMIT ?", [match, *args, RANK_CAP + 1])]
+            if len(found) > RANK_CAP:  # too many to rank: the first ones, shorter names first
+                for doc in found[:wanted]:
+                    self._add(doc, tier, 0)
+                continue
+            ranked = self.con.execute(f"{select} ORDER BY bm25(fts, {WEIGHTS}), f.rowid LIMIT ?",
+                                      [match, *args, wanted]).fetchall()
+            for order, (doc,) in enumerate(ranked):
                 self._add(doc, tier, order)
 
     def results(self, query: str, notes: tuple[str, ...]) -> Results:
@@ -256,6 +278,7 @@ class _Run:
                     f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
                 rows[row[0]] = row
         terms = fold(query).split()
+        fixed = [self.corrected[w][0] if w in self.corrected else w for w in terms]
 
         def key(doc: int) -> tuple[int, bool, int, tuple[int, str], int, str, str]:
             tier, order, _ = self.best[doc]
@@ -269,8 +292,9 @@ class _Run:
         for doc in ranked[:self.limit]:
             tier, _, matched = self.best[doc]
             _, iri, kind, curie, label, summary, names = rows[doc]
-            if not matched and tier >= tiers.NAME_WORDS:
-                matched = _name_with(terms, label, names.split(SEPARATOR) if names else [])
+            if not matched and tier in (tiers.NAME_WORDS, tiers.NAME_SPELLING):
+                matched = _name_with(fixed if tier == tiers.NAME_SPELLING else terms, label,
+                                     names.split(SEPARATOR) if names else [])
             hits.append(Hit(iri, kind, curie, label, summary, tier, matched))
         return Results(query, self.kinds, tuple(hits), len(ranked) > self.limit,
                        self.corrected, notes)

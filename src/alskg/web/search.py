@@ -17,11 +17,21 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..errors import BadSearch
+from ..errors import AlskgError
 from ..search.kinds import kind_name
 from ..search.results import Results
 from ..search.searcher import MAX_QUERY_CHARS, SearchIndex, kinds_shown
-from .http import HTML, JSON, HttpError, answer, message_of, negotiate, not_modified, service
+from .http import (
+    HTML,
+    JSON,
+    HttpError,
+    answer,
+    message_of,
+    negotiate,
+    not_modified,
+    service,
+    status_of,
+)
 from .linked_data.present import local_href
 
 blueprint = Blueprint("search", __name__)
@@ -58,14 +68,15 @@ def _kinds() -> list[str]:
 
 
 def _run(wanted: str, limit: int, suggest: bool = False) -> Results:
-    """Search with the request's parameters; bad input is a 400 in the wanted media type."""
+    """Search with the request's parameters; bad input (400) or a build without a usable index
+    (503) is an error in the wanted media type."""
     try:
         index = search_index()
         if suggest:
             return index.suggest(_query_text(), _kinds(), limit)
         return index.search(_query_text(), _kinds(), limit)
-    except BadSearch as exc:
-        raise HttpError(400, message_of(exc), media=wanted) from None
+    except AlskgError as exc:
+        raise HttpError(status_of(exc), message_of(exc), media=wanted) from None
 
 
 @blueprint.get("/search")
