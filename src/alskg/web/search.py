@@ -109,7 +109,8 @@ def _respond(wanted: str, negotiated: bool) -> Response:
     alternates = [(url_for("search.search_page", _external=True) + keep, HTML),
                   (url_for("search.search_json", _external=True) + keep, JSON)]
     if wanted == JSON:
-        body = json.dumps(results.to_json(_href), ensure_ascii=False, indent=2) + "\n"
+        # compact: with `indent` the json module drops its C encoder (2 ms for 100 results)
+        body = json.dumps(results.to_json(_href), ensure_ascii=False) + "\n"
     else:
         body = render_template(
             "search.html", results=results, groups=results.groups(), href=_href,
