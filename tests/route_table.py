@@ -63,6 +63,9 @@ ROUTES: dict[str, RouteEntry] = {
     "explain.explain_page": RouteEntry(params={
         "s": "intervention:msc-therapy", "p": "a", "o": "als:InvestigationalIntervention",
         "format": "text"}),
+    "search.search_page": RouteEntry(params={"q": "riluzole", "kind": "intervention"}),
+    "search.search_json": RouteEntry(params={"q": "CHEBI:8863", "kind": "intervention"}),
+    "search.suggest": RouteEntry(params={"q": "rilu", "kind": "intervention", "limit": "5"}),
     "health": RouteEntry(),
     "metrics": RouteEntry(),
 }

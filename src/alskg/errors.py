@@ -86,6 +86,12 @@ class QueryCrashed(QueryError):
     """The engine failed unexpectedly on a query (a fault of this server, not of the query)."""
 
 
+class BadSearch(AlskgError):
+    """A search request asks for something search cannot do (too long a query, an unknown kind)."""
+
+    exit_code = 2
+
+
 class BadTerm(AlskgError):
     """A term taken from a request is not a valid IRI or literal; nothing was queried."""
 

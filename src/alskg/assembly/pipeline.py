@@ -23,6 +23,7 @@ from .store import (
     DATASET_FILE,
     DERIVATION_FILE,
     RECEIPT_FILE,
+    SEARCH_FILE,
     BuildWriter,
     BuiltDataset,
     default_root,
@@ -136,6 +137,7 @@ def build(options: BuildOptions) -> BuiltDataset:
             assembled.derivations.write(path)
             derivation_file = {"name": DERIVATION_FILE, "bytes": path.stat().st_size,
                                "sha256": file_sha256(path)}
+        search_file = write_search_file(writer.pending(SEARCH_FILE), assembled.graphs)
         digest = content_hash(lines)
         receipt = {
             "version": __version__,
@@ -144,6 +146,7 @@ def build(options: BuildOptions) -> BuiltDataset:
             "dataset_file": DATASET_FILE,
             "dataset_bytes": dataset_path.stat().st_size,
             "derivation_file": derivation_file,
+            "search_file": search_file,
             "inputs": assembled.sources.checksums(),
             "packages": package_versions(),
             "graphs": {graph_iri(n): len(g) for n, g in sorted(assembled.graphs.items())},
@@ -158,6 +161,21 @@ def build(options: BuildOptions) -> BuiltDataset:
     except BaseException:
         writer.abandon()
         raise
+
+
+def write_search_file(path: Path, graphs: dict[str, Graph]) -> dict[str, Any]:
+    """Write the build's search index; return its receipt entry (name, size, SHA-256, …)."""
+    import sqlite3
+
+    from ..curation.namespaces import DEFAULT_BASE
+    from ..search.documents import documents
+    from ..search.index_file import write_index
+
+    started = time.perf_counter()
+    count = write_index(path, documents(graphs, DEFAULT_BASE), DEFAULT_BASE)
+    return {"name": SEARCH_FILE, "bytes": path.stat().st_size, "sha256": file_sha256(path),
+            "documents": count, "sqlite": sqlite3.sqlite_version,
+            "seconds": round(time.perf_counter() - started, 3)}
 
 
 def ensure_build(root: Path | None = None,

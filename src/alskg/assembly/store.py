@@ -16,6 +16,7 @@ from ..errors import BuildCorrupt, BuildMissing
 DATASET_FILE = "dataset.nq"
 RECEIPT_FILE = "receipt.json"
 DERIVATION_FILE = "explanations.sqlite"  # see alskg.reasoning.derivation_file
+SEARCH_FILE = "search.sqlite"  # see alskg.search.index_file
 KEEP_BUILDS = 3
 PENDING_PREFIX = ".tmp-"
 STALE_PENDING_SECONDS = 6 * 3600  # a pending folder without a live owner older than this goes
@@ -37,6 +38,11 @@ class BuiltDataset:
     def derivation_file(self) -> Path:
         """Return the path of the build's derivation file (absent when built without reasoning)."""
         return self.path / DERIVATION_FILE
+
+    @property
+    def search_file(self) -> Path:
+        """Return the path of the build's search index (alskg.search.index_file)."""
+        return self.path / SEARCH_FILE
 
     @property
     def content_hash(self) -> str:
@@ -83,12 +89,14 @@ def open_folder(folder: Path) -> BuiltDataset:
         raise BuildCorrupt(f"{dataset_path}: corrupt dataset (size differs from the receipt)")
     if file_sha256(dataset_path) != receipt["content_hash"]:
         raise BuildCorrupt(f"{dataset_path}: corrupt dataset (SHA-256 differs from the receipt)")
-    derivations = receipt.get("derivation_file")
-    if isinstance(derivations, dict):
-        path = folder / DERIVATION_FILE
-        if not path.is_file() or file_sha256(path) != derivations.get("sha256"):
-            raise BuildCorrupt(f"{path}: missing or corrupt derivation file (SHA-256 differs "
-                               "from the receipt); run `alskg build` again")
+    for key, name, what in (("derivation_file", DERIVATION_FILE, "derivation file"),
+                            ("search_file", SEARCH_FILE, "search index")):
+        listed = receipt.get(key)
+        path = folder / name
+        if isinstance(listed, dict) and (not path.is_file() or
+                                         file_sha256(path) != listed.get("sha256")):
+            raise BuildCorrupt(f"{path}: missing or corrupt {what} (SHA-256 differs from the "
+                               "receipt); run `alskg build` again")
     return BuiltDataset(folder, receipt)
 
 

@@ -11,7 +11,7 @@ from flask import Flask, Response, jsonify, request
 
 from ..config import settings
 from ..query.service import Service
-from . import browse, evidence, pages, queries
+from . import browse, evidence, pages, queries, search
 from .fastpath import CachedResponses
 from .http import register_errors
 from .linked_data import documents, explain
@@ -23,7 +23,7 @@ from .sparql.endpoint import SparqlEndpoint
 from .sparql.lane import SparqlLane
 
 BLUEPRINTS = (sparql.blueprint, pages.blueprint, queries.blueprint, evidence.blueprint,
-              browse.blueprint, documents.blueprint, explain.blueprint)
+              browse.blueprint, documents.blueprint, explain.blueprint, search.blueprint)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -133,6 +133,7 @@ def _static_paths() -> dict[str, Any]:
                                               "text/html": {"schema": {"type": "string"}}}},
                           **_errors(406, 503)},
         }},
+        **_search_paths(),
         "/.well-known/sparql-examples": {"get": {
             "operationId": "sparql_examples",
             "summary": "The named queries as SHACL SPARQL executables (RDF)",
@@ -141,6 +142,34 @@ def _static_paths() -> dict[str, Any]:
                 f.media_type: {"schema": {"type": "string"}}
                 for f in formats.GRAPH_FORMATS}}, **_errors(406)},
         }},
+    }
+
+
+def _search_paths() -> dict[str, Any]:
+    """The search API (web/search.py; the JSON shapes in docs/search.md)."""
+    text = {"name": "q", "in": "query", "required": True, "schema": {"type": "string",
+            "maxLength": 500}, "description": "A name, words or an identifier (NCT number, "
+            "CURIE, DOI, PMID, IRI)", "example": "riluzole"}
+    kind = {"name": "kind", "in": "query", "required": False, "schema": {"type": "string"},
+            "description": "Only resources of these kinds, comma-separated (intervention, "
+            "study, claim, publication, regulatory, phenotype, …); an unknown one is a 400",
+            "example": "intervention"}
+    limit = {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 8}}
+    found = {"application/json": {"schema": {"type": "object"}}}
+    return {
+        "/search.json": {"get": {
+            "operationId": "search", "tags": ["search"],
+            "summary": "Search resources by name, words or identifier, ranked and grouped",
+            "parameters": [text, kind],
+            "responses": {"200": {"description": "Ranked results", "content": found},
+                          **_errors(400)}}},
+        "/search/suggest": {"get": {
+            "operationId": "search_suggest", "tags": ["search"],
+            "summary": "Typeahead: a few suggestions (label, kind, curie, iri, href, matched)",
+            "parameters": [{**text, "required": False}, kind, limit],
+            "responses": {"200": {"description": "Suggestions", "content": found},
+                          **_errors(400)}}},
     }
 
 
@@ -160,7 +189,7 @@ def openapi_document(catalog: Sequence[NamedQuery], server_url: str = "/") -> di
         },
         "servers": [{"url": server_url}],
         "tags": [{"name": "named queries", "description": "Curated SPARQL queries (queries/*.rq)"},
-                 {"name": "sparql"}, {"name": "evidence"}],
+                 {"name": "sparql"}, {"name": "evidence"}, {"name": "search"}],
         "paths": paths,
         "components": {"schemas": {
             "Error": {
