@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from alskg.publishing.dumps import CHECKSUM_FILE, DUMP_FILES
 from alskg.query.catalog import load_catalog
+from alskg.query.listing import KINDS
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class RouteEntry:
 CATALOG = load_catalog()
 CATALOG_PARAMS = {p.name: p.example or "x" for q in CATALOG for p in q.params}
 RDF_EXTENSIONS = ("ttl", "jsonld", "nt", "nq", "trig", "rdf", "html")
+MATRIX_PARAMS = {"inference": "false", "as_of": "2017-03-21", "group": "approved",
+                 "modality": "small-molecule", "aspect": "survival"}
+TIMELINE_PARAMS = {"as_of": "2017-03-21", "group": "approved", "modality": "small-molecule"}
+LIST_NAMES = tuple(kind.name for kind in KINDS)
+LIST_PARAMS = {"q": "riluzole", "sort": "-label", "page": "1"}
 ROUTES: dict[str, RouteEntry] = {
     "static": RouteEntry(args={"filename": ("site.css", "yasgui/yasgui.min.css")}),
     "sparql.sparql": RouteEntry(params={
@@ -43,10 +49,15 @@ ROUTES: dict[str, RouteEntry] = {
         args={"name": tuple(q.name + s for q in CATALOG[:8] for s in ("", ".json", ".ttl"))}),
     "catalog.openapi": RouteEntry(),
     "catalog.sparql_examples": RouteEntry(params={"format": "turtle"}),
-    "evidence.matrix": RouteEntry(params={"inference": "false", "as_of": "2017-03-21"}),
-    "evidence.matrix_json": RouteEntry(params={"inference": "false", "as_of": "2017-03-21"}),
-    "evidence.timeline": RouteEntry(params={"as_of": "2017-03-21"}),
-    "evidence.timeline_svg": RouteEntry(params={"as_of": "2017-03-21"}),
+    "evidence.matrix": RouteEntry(params=MATRIX_PARAMS),
+    "evidence.matrix_json": RouteEntry(params=MATRIX_PARAMS),
+    "evidence.timeline": RouteEntry(params=TIMELINE_PARAMS),
+    "evidence.timeline_svg": RouteEntry(params=TIMELINE_PARAMS),
+    # a list reads every argument: q, sort, page and its own filter columns (studies: outcome …)
+    "browse.listing": RouteEntry(params=LIST_PARAMS, reads_every_param=True,
+                                 args={"name": LIST_NAMES}),
+    "browse.listing_as": RouteEntry(params=LIST_PARAMS, reads_every_param=True,
+                                    args={"name": LIST_NAMES, "suffix": ("json", "csv")}),
     "resources.resource": RouteEntry(params={"inference": "false"}, args={"rest": (
         "disease/als", "intervention/msc-therapy", "disease/als.ttl", "study")}),
     "resources.build_resource": RouteEntry(params={"inference": "false"}, args={"rest": (
