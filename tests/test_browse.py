@@ -218,3 +218,37 @@ def test_a_name_that_names_nothing_is_a_400_with_the_closest_names(client: Flask
     assert error["parameter"] == "intervention"
     assert "intervention:riluzole" in error["closest"]
     assert "intervention:riluzole" in error["error"]
+
+
+class InputParser(HTMLParser):
+    """Collect the attributes of every <input> by its name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: dict[str, dict[str, str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            found = {k: v or "" for k, v in attrs}
+            self.inputs[found.get("name", "")] = found
+
+
+def form_inputs(client: FlaskClient, path: str) -> dict[str, dict[str, str]]:
+    """Return the inputs of a page's forms, by name."""
+    parser = InputParser()
+    parser.feed(client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+    return parser.inputs
+
+
+def test_a_form_offers_typeahead_for_parameters_naming_a_resource(client: FlaskClient) -> None:
+    inputs = form_inputs(client, "/queries/evidence-for-intervention")
+    box = inputs["intervention"]
+    assert box["data-suggest"].endswith("/search/suggest")
+    assert box["data-suggest-kind"] == "intervention" and box["data-suggest-fill"] == "curie"
+    assert "data-suggest" not in inputs["as_of"]                  # a date, not a resource
+    # a parameter that takes external ids (CL:0000134) is not offered this graph's resources
+    assert "data-suggest" not in form_inputs(client, "/queries/interventions-by-cell-type")["cell"]
+    # what the typeahead offers is what the form accepts
+    offered = get_json(client, "/search/suggest?q=rilu&kind=intervention")["suggestions"]
+    assert offered[0]["curie"] == "intervention:riluzole"
+    assert evidence_for(client, offered[0]["curie"]) == evidence_for(client, "riluzole")

@@ -38,6 +38,20 @@ def _kind_hint(param: Parameter, prefixes: Mapping[str, str]) -> str | None:
     return None
 
 
+def suggest_kind(param: Parameter, prefixes: Mapping[str, str]) -> str | None:
+    """Return the kind a form's typeahead offers for a parameter naming a resource.
+
+    The `id/<kind>/` segment of its example or default (`intervention`), "" for any kind, or None
+    for no typeahead: a parameter that is not a resource, or one that takes external ids.
+    """
+    if param.type not in NAMED or _takes_external(param, prefixes):
+        return None
+    hint = _kind_hint(param, prefixes)
+    if hint is None:
+        return ""
+    return hint[len(DEFAULT_BASE + "id/"):].strip("/")
+
+
 def _takes_external(param: Parameter, prefixes: Mapping[str, str]) -> bool:
     """Tell whether the parameter's example or default is an external identifier."""
     for sample in (param.default, param.example):

@@ -22,7 +22,7 @@ from ..formats.terms import display_text as compact
 from ..query.catalog import NamedQuery, ParameterError, find_query
 from ..query.engines import QueryOutcome
 from ..query.examples import body_text, examples_graph, query_iri
-from ..query.resolve import resolve, service_resolver, suggestions_of
+from ..query.resolve import resolve, service_resolver, suggest_kind, suggestions_of
 from ..query.service import Service, request_key
 from ..query.sparqltext import query_form
 from .http import (
@@ -254,6 +254,7 @@ def _html_response(svc: Service, query: NamedQuery, form: str, raw: dict[str, st
         "example": p.example or "", "description": p.description,
         "input_type": INPUT_TYPES.get(p.type, "text"), "variable": p.variable,
         "invalid": error is not None and error.name == p.name,
+        "suggest": suggest_kind(p, svc.prefixes),
     } for p in query.params]
     examples = {p.name: p.example for p in query.params if p.example}
     alternates = [{"label": f.suffix.upper(), "key": f.key, "media_type": f.media_type,
