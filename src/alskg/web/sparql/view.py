@@ -1,11 +1,25 @@
-"""The /sparql endpoint: protocol, content negotiation, caching, ETags, service description."""
+"""The /sparql endpoint: protocol, content negotiation, caching, ETags, service description; the
+query page for browsers and the terms its editor completes (/sparql/completions)."""
 
 from __future__ import annotations
+
+import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ...formats import media as formats
-from ..http import HTML, TEXT, HttpError, answer, negotiate, service, to_response
+from ...query.completions import completions as completion_terms
+from ..http import (
+    HTML,
+    JSON,
+    TEXT,
+    HttpError,
+    answer,
+    negotiate,
+    not_modified,
+    service,
+    to_response,
+)
 from . import description as service_description
 from .endpoint import SparqlEndpoint
 
@@ -59,3 +73,15 @@ def query_page() -> Response:
                            prefixes=svc.prefixes, examples=examples, links=links,
                            build_version=svc.build.package_version)
     return answer(html, HTML, negotiated=True, max_age=None)
+
+
+@blueprint.get("/sparql/completions")
+def completions() -> Response:
+    """List this graph's classes, properties and labelled resources for the editor (JSON)."""
+    svc = service()
+    etag = svc.etag(("sparql-completions",))
+    unchanged = not_modified(etag, negotiated=False)
+    if unchanged is not None:
+        return unchanged
+    body = json.dumps(completion_terms(svc), ensure_ascii=False, separators=(",", ":"))
+    return answer(body, JSON, etag=etag)
