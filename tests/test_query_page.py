@@ -1,9 +1,13 @@
-"""The query editor's completions (/sparql/completions): this graph's own classes, properties and
-resources."""
+"""The query page as served (parsed HTML and its JSON config) and the editor's completions
+(/sparql/completions): a short starting query that runs, every named query once in a picker
+grouped by topic, and this graph's own classes, properties and resources to complete.
+
+What a browser makes of it is in tests/test_query_page_browser.py."""
 
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -12,6 +16,7 @@ from flask.testing import FlaskClient
 
 from alskg.query.catalog import load_catalog
 from alskg.query.completions import completions
+from alskg.web.sparql.editor import editor_text
 
 HTML_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 QUERIES = load_catalog()
@@ -69,6 +74,37 @@ def select(client: FlaskClient, query: str) -> list[dict[str, Any]]:
                            headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["results"]["bindings"]  # type: ignore[no-any-return]
+
+
+def test_the_page_opens_on_a_short_query_without_prefix_lines_that_runs(
+        client: FlaskClient) -> None:
+    parts, config = query_page(client)
+    start = config["starting_query"]
+    assert not re.search(r"^\s*PREFIX\b", start, re.IGNORECASE | re.MULTILINE)
+    assert len(start.strip().splitlines()) <= 12
+    assert parts.fallback.strip() == start.strip()  # the same query without JavaScript
+    rows = select(client, start)
+    assert len(rows) >= 10
+    assert all(row["intervention"]["value"].startswith(ID + "intervention/") for row in rows)
+    assert all(row["name"]["value"] for row in rows)
+
+
+def test_the_picker_holds_every_named_query_once_filed_under_its_first_tag(
+        client: FlaskClient) -> None:
+    parts, config = query_page(client)
+    expected: dict[str, list[str]] = {}
+    for query in QUERIES:
+        expected.setdefault(query.tags[0] if query.tags else "other", []).append(query.name)
+    assert parts.picker == expected
+    assert len(QUERIES) >= 40  # the picker replaces one tab per query
+    by_name = {ex["name"]: ex for ex in config["examples"]}
+    assert sorted(by_name) == sorted(q.name for q in QUERIES)
+    for query in QUERIES:
+        example = by_name[query.name]
+        assert example["query"] == editor_text(query)
+        assert not example["query"].startswith("#+")  # the grlc headers stay out of the editor
+        assert example["href"] == f"/queries/{query.name}"
+        assert example["tags"] == list(query.tags)
 
 
 def test_completions_list_this_graphs_classes_properties_and_resources(

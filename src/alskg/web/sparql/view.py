@@ -21,6 +21,7 @@ from ..http import (
     to_response,
 )
 from . import description as service_description
+from .editor import STARTING_QUERY, example_groups
 from .endpoint import SparqlEndpoint
 
 blueprint = Blueprint("sparql", __name__)
@@ -62,15 +63,17 @@ def describe_service() -> Response:
 
 
 def query_page() -> Response:
-    """Render the offline YASGUI query page with prefixes and the named queries as tabs."""
+    """Render the offline YASGUI query page: a short starting query, the named queries in a
+    picker grouped by topic, the pre-declared prefixes and where the editor's completions are."""
     svc = service()
-    examples = [{"name": q.name, "title": q.title, "summary": q.summary, "query": q.text}
-                for q in svc.catalog]
+    groups = example_groups(svc.catalog, lambda name: url_for("catalog.named_query", name=name))
     links = [{"href": url_for("evidence.matrix"), "label": "Evidence matrix"},
              {"href": url_for("pages.downloads"), "label": "Downloads"},
              {"href": url_for("catalog.index"), "label": "Named queries"}]
     html = render_template("query.html", endpoint_url=url_for("sparql.sparql", _external=True),
-                           prefixes=svc.prefixes, examples=examples, links=links,
+                           prefixes=svc.prefixes, starting_query=STARTING_QUERY,
+                           example_groups=groups, links=links,
+                           completions_url=url_for("sparql.completions"),
                            build_version=svc.build.package_version)
     return answer(html, HTML, negotiated=True, max_age=None)
 
