@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.chromium import WINDOW, Page, chromium
-from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -24,21 +23,22 @@ BOX = ".matrix-scroll"
 
 
 @pytest.fixture(scope="module")
-def page(live_server: LiveServer) -> Iterator[Page]:
-    """One browser for the module, its tab on the real server, 1280 px wide."""
+def page(request: pytest.FixtureRequest) -> Iterator[Page]:
+    """One browser for the module, its tab on the real server, 1280 px wide (the server is
+    started only once Chromium is found)."""
     with chromium() as browser:
-        yield browser.new_page(live_server.url)
+        yield browser.new_page(request.getfixturevalue("live_server").url)
 
 
-def fetch_json(server: LiveServer, path: str) -> Any:
-    """GET a JSON document from the server."""
-    with urllib.request.urlopen(server.url + path, timeout=10) as response:
+def fetch_json(page: Page, path: str) -> Any:
+    """GET a JSON document from the page's server."""
+    with urllib.request.urlopen(page.origin + path, timeout=10) as response:
         return json.loads(response.read())
 
 
-def served(server: LiveServer, path: str) -> bool:
-    """Tell whether the server has a page at `path` (routes other branches are adding)."""
-    request = urllib.request.Request(server.url + path, headers={"Accept": "text/html"})
+def served(page: Page, path: str) -> bool:
+    """Tell whether the page's server has a page at `path` (routes other branches are adding)."""
+    request = urllib.request.Request(page.origin + path, headers={"Accept": "text/html"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return bool(response.status == 200)
@@ -48,11 +48,10 @@ def served(server: LiveServer, path: str) -> bool:
         raise
 
 
-def test_the_evidence_matrix_shows_every_column_at_1280_px(page: Page,
-                                                           live_server: LiveServer) -> None:
+def test_the_evidence_matrix_shows_every_column_at_1280_px(page: Page) -> None:
     page.open("/evidence")
     assert page.viewport()["width"] == WINDOW[0] == 1280
-    aspects = [a["label"] for a in fetch_json(live_server, "/evidence.json")["aspects"]]
+    aspects = [a["label"] for a in fetch_json(page, "/evidence.json")["aspects"]]
     headers = page.rects(HEADER)
     assert [h["text"] for h in headers] == ["Intervention", "Approval", *aspects]
     width = page.viewport()["width"]
@@ -103,8 +102,8 @@ def test_a_named_query_page_runs_its_form_and_links_its_rows(page: Page) -> None
     assert page.text("h1")
 
 
-def test_a_list_page_shows_its_table(page: Page, live_server: LiveServer) -> None:
-    if not served(live_server, "/interventions"):
+def test_a_list_page_shows_its_table(page: Page) -> None:
+    if not served(page, "/interventions"):
         pytest.skip("no /interventions page in this build yet (list pages come in another branch)")
     page.open("/interventions")
     table = page.table("main table")
@@ -113,8 +112,8 @@ def test_a_list_page_shows_its_table(page: Page, live_server: LiveServer) -> Non
     assert any("riluzole" in cell.lower() for row in table.rows for cell in row)
 
 
-def test_a_search_result_opens_its_page(page: Page, live_server: LiveServer) -> None:
-    if not served(live_server, "/search?q=riluzole"):
+def test_a_search_result_opens_its_page(page: Page) -> None:
+    if not served(page, "/search?q=riluzole"):
         pytest.skip("no /search page in this build yet (search comes in another branch)")
     page.open("/search?q=riluzole")
     page.follow("main a[href$='/id/intervention/riluzole']")

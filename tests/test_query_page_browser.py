@@ -16,7 +16,6 @@ import pytest
 
 from alskg.query.catalog import load_catalog
 from tests.chromium import Page, chromium
-from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +32,11 @@ _HINTS = ("Array.from(document.querySelectorAll('.CodeMirror-hints li')).map(li 
 
 
 @pytest.fixture(scope="module")
-def page(live_server: LiveServer) -> Iterator[Page]:
-    """One browser for the module, on the real server's query page."""
+def page(request: pytest.FixtureRequest) -> Iterator[Page]:
+    """One browser for the module, on the real server's query page (the server is started
+    only once Chromium is found)."""
     with chromium() as browser:
-        tab = browser.new_page(live_server.url)
+        tab = browser.new_page(request.getfixturevalue("live_server").url)
         tab.open("/sparql")
         tab.wait_for(_READY, "the editor to start")
         yield tab
@@ -81,17 +81,16 @@ def run_and_read(page: Page) -> list[list[str]]:
     return page.table("#yasgui .yasr table").rows
 
 
-def endpoint_rows(server: LiveServer, query: str) -> list[dict[str, Any]]:
-    """The bindings the endpoint itself answers for a query."""
+def endpoint_rows(page: Page, query: str) -> list[dict[str, Any]]:
+    """The bindings the page's endpoint itself answers for a query."""
     request = urllib.request.Request(
-        server.url + "/sparql", data=urllib.parse.urlencode({"query": query}).encode(),
+        page.origin + "/sparql", data=urllib.parse.urlencode({"query": query}).encode(),
         headers={"Accept": SPARQL_JSON})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())["results"]["bindings"]  # type: ignore[no-any-return]
 
 
-def test_the_starting_query_is_short_and_shows_its_rows(page: Page,
-                                                        live_server: LiveServer) -> None:
+def test_the_starting_query_is_short_and_shows_its_rows(page: Page) -> None:
     start = config(page)["starting_query"]
     assert tab_names(page) == ["Query"]  # one tab, not one per named query
     assert editor_text(page) == start
@@ -100,7 +99,7 @@ def test_the_starting_query_is_short_and_shows_its_rows(page: Page,
 
     rows = run_and_read(page)
     headers = page.table("#yasgui .yasr table").headers
-    expected = [b["name"]["value"] for b in endpoint_rows(live_server, start)]
+    expected = [b["name"]["value"] for b in endpoint_rows(page, start)]
     shown = [row[headers.index("name")] for row in rows]
     assert len(shown) >= min(len(expected), 10)
     assert shown == expected[:len(shown)]
