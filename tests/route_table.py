@@ -39,6 +39,7 @@ ROUTES: dict[str, RouteEntry] = {
         "query": "ASK {}", "update": "", "default-graph-uri": "https://w3id.org/alskg/graph/asserted",
         "named-graph-uri": "https://w3id.org/alskg/graph/inferred", "using-graph-uri": "",
         "using-named-graph-uri": "", "format": "json", "inference": "false"}),
+    "sparql.completions": RouteEntry(),
     "pages.home": RouteEntry(),
     "pages.downloads": RouteEntry(),
     "pages.download": RouteEntry(args={"name": (CHECKSUM_FILE, *(d.name for d in DUMP_FILES))}),

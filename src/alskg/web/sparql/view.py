@@ -1,12 +1,27 @@
-"""The /sparql endpoint: protocol, content negotiation, caching, ETags, service description."""
+"""The /sparql endpoint: protocol, content negotiation, caching, ETags, service description; the
+query page for browsers and the terms its editor completes (/sparql/completions)."""
 
 from __future__ import annotations
+
+import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ...formats import media as formats
-from ..http import HTML, TEXT, HttpError, answer, negotiate, service, to_response
+from ...query.completions import completions as completion_terms
+from ..http import (
+    HTML,
+    JSON,
+    TEXT,
+    HttpError,
+    answer,
+    negotiate,
+    not_modified,
+    service,
+    to_response,
+)
 from . import description as service_description
+from .editor import STARTING_QUERY, example_groups
 from .endpoint import SparqlEndpoint
 
 blueprint = Blueprint("sparql", __name__)
@@ -48,14 +63,28 @@ def describe_service() -> Response:
 
 
 def query_page() -> Response:
-    """Render the offline YASGUI query page with prefixes and the named queries as tabs."""
+    """Render the offline YASGUI query page: a short starting query, the named queries in a
+    picker grouped by topic, the pre-declared prefixes and where the editor's completions are."""
     svc = service()
-    examples = [{"name": q.name, "title": q.title, "summary": q.summary, "query": q.text}
-                for q in svc.catalog]
+    groups = example_groups(svc.catalog, lambda name: url_for("catalog.named_query", name=name))
     links = [{"href": url_for("evidence.matrix"), "label": "Evidence matrix"},
              {"href": url_for("pages.downloads"), "label": "Downloads"},
              {"href": url_for("catalog.index"), "label": "Named queries"}]
     html = render_template("query.html", endpoint_url=url_for("sparql.sparql", _external=True),
-                           prefixes=svc.prefixes, examples=examples, links=links,
+                           prefixes=svc.prefixes, starting_query=STARTING_QUERY,
+                           example_groups=groups, links=links,
+                           completions_url=url_for("sparql.completions"),
                            build_version=svc.build.package_version)
     return answer(html, HTML, negotiated=True, max_age=None)
+
+
+@blueprint.get("/sparql/completions")
+def completions() -> Response:
+    """List this graph's classes, properties and labelled resources for the editor (JSON)."""
+    svc = service()
+    etag = svc.etag(("sparql-completions",))
+    unchanged = not_modified(etag, negotiated=False)
+    if unchanged is not None:
+        return unchanged
+    body = json.dumps(completion_terms(svc), ensure_ascii=False, separators=(",", ":"))
+    return answer(body, JSON, etag=etag)
