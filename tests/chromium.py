@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
+from conftest import missing
 
 CHROMIUM = "/usr/bin/chromium"
 TIMEOUT = 15.0  # seconds, for any single wait on the browser
@@ -80,7 +80,7 @@ class CDPError(RuntimeError):
 def chromium() -> Iterator[Browser]:
     """Start headless Chromium with a fresh profile (skip the test when it is not installed)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found: run .ci/install-browser.sh to install Chromium")
+        missing(f"{CHROMIUM} not found: run .ci/install-browser.sh to install Chromium")
     with tempfile.TemporaryDirectory(prefix="alskg-chromium-") as tmp:
         browser = Browser(os.path.join(tmp, "profile"), os.path.join(tmp, "chromium.log"))
         try:

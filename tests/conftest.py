@@ -105,6 +105,14 @@ def status_counts(stats: Counter[str]) -> str:
     return ", ".join(f"{k[7:]}: {v}" for k, v in sorted(stats.items()) if k.startswith("status "))
 
 
+def missing(message: str) -> None:
+    """A program a test drives is not installed: skip with the reason, but fail in CI (env CI set),
+    which installs every one (.ci/run), so a broken install cannot pass as skips."""
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI installs it, so its absence is an error here)")
+    pytest.skip(message)
+
+
 def free_port() -> int:
     """Return a free TCP port on 127.0.0.1."""
     with socket.socket() as sock:

@@ -1,7 +1,8 @@
 """The real server's pages in headless Chromium at 1280 px, as a person sees them: the evidence
 matrix shows every column and keeps its header row in view while scrolled, a named query's form
-runs and its table links to the resources, and (once those routes are served) a list page shows
-its table and a search result opens its page. Helpers: tests/chromium.py."""
+runs and its table links to the resources, a list page shows, filters and sorts its table, and
+search (the results page and the typeahead, in the site box and in a named query's form) opens
+what it finds. Helpers: tests/chromium.py."""
 
 from __future__ import annotations
 
@@ -34,18 +35,6 @@ def fetch_json(page: Page, path: str) -> Any:
     """GET a JSON document from the page's server."""
     with urllib.request.urlopen(page.origin + path, timeout=10) as response:
         return json.loads(response.read())
-
-
-def served(page: Page, path: str) -> bool:
-    """Tell whether the page's server has a page at `path` (routes other branches are adding)."""
-    request = urllib.request.Request(page.origin + path, headers={"Accept": "text/html"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return bool(response.status == 200)
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return False
-        raise
 
 
 def test_the_evidence_matrix_shows_every_column_at_1280_px(page: Page) -> None:
@@ -103,8 +92,6 @@ def test_a_named_query_page_runs_its_form_and_links_its_rows(page: Page) -> None
 
 
 def test_a_list_page_shows_its_table(page: Page) -> None:
-    if not served(page, "/interventions"):
-        pytest.skip("no /interventions page in this build yet (list pages come in another branch)")
     page.open("/interventions")
     table = page.table("main table")
     assert table.headers and len(table.rows) >= 50
@@ -113,12 +100,48 @@ def test_a_list_page_shows_its_table(page: Page) -> None:
 
 
 def test_a_search_result_opens_its_page(page: Page) -> None:
-    if not served(page, "/search?q=riluzole"):
-        pytest.skip("no /search page in this build yet (search comes in another branch)")
     page.open("/search?q=riluzole")
     page.follow("main a[href$='/id/intervention/riluzole']")
     assert urlsplit(page.eval("location.href")).path == "/id/intervention/riluzole"
     assert "riluzole" in page.text("h1").lower()
+
+
+def test_the_search_box_suggests_as_you_type_and_a_choice_opens_its_page(page: Page) -> None:
+    page.open("/studies")
+    page.type("#site-search-q", "Qalso")             # a brand name, half typed
+    page.wait_for_selector(".suggest-list [role=option]")
+    options = page.texts(".suggest-list [role=option]")
+    assert "tofersen" in options[0].lower(), options
+    page.press("ArrowDown", key_code=40)
+    page.press("Enter", key_code=13)
+    page.wait_for("location.pathname === '/id/intervention/tofersen'"
+                  " && document.readyState === 'complete'", "the chosen page")
+    assert "tofersen" in page.text("h1").lower()
+
+
+def test_a_named_query_form_suggests_the_resource_and_runs(page: Page) -> None:
+    page.open("/queries/evidence-for-intervention")
+    page.type("input[name=intervention]", "edara")
+    page.wait_for_selector(".suggest-list [role=option]")
+    page.press("ArrowDown", key_code=40)
+    page.press("Enter", key_code=13)
+    assert page.eval("document.querySelector('input[name=intervention]').value") == (
+        "intervention:edaravone")
+    page.follow("form.param-form button[type=submit]")
+    assert parse_qs(urlsplit(page.eval("location.href")).query)["intervention"] == [
+        "intervention:edaravone"]
+    table = page.table("main table")
+    assert table.rows and all("edaravone" in " ".join(row).lower() for row in table.rows[:3])
+
+
+def test_a_list_page_sorts_by_a_column_and_filters(page: Page) -> None:
+    page.open("/studies?phase=phase%20III&outcome=not%20met&sort=-resultPublic")
+    table = page.table("main table")
+    outcome = table.column("Primary endpoint")
+    assert table.rows and set(outcome) == {"not met"}
+    assert set(table.column("Phase")) == {"phase III"}
+    dates = [d for d in table.column("Result public ▼") if d]   # the sorted column is marked
+    assert dates == sorted(dates, reverse=True)
 
 
 def test_the_pages_talk_to_their_own_server_only(page: Page) -> None:

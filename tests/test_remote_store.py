@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import LiveServer, free_port
+from conftest import LiveServer, free_port, missing
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from test_engines_differential import answer_key, assert_same_answers
@@ -417,17 +417,11 @@ class Virtuoso:
                 self.process.wait(5)
 
 
-needs_virtuoso = pytest.mark.skipif(
-    VIRTUOSO is None or ISQL is None,
-    reason="Virtuoso is not installed (virtuoso-t / isql-vt); run .ci/install-virtuoso.sh")
-
-
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     """A Virtuoso for this module's tests."""
     if VIRTUOSO is None or ISQL is None:
-        pytest.skip("Virtuoso is not installed (virtuoso-t / isql-vt); run "
-                    ".ci/install-virtuoso.sh")
+        missing("Virtuoso is not installed (virtuoso-t / isql-vt); run .ci/install-virtuoso.sh")
     server = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
     yield server
     server.stop()
@@ -454,7 +448,6 @@ def _named() -> list[NamedQuery]:
     return list(load_catalog())
 
 
-@needs_virtuoso
 @pytest.mark.virtuoso
 def test_published_counts_and_graph_names(published: str, built: BuiltDataset) -> None:
     engine = RemoteEngine(published)
@@ -467,7 +460,6 @@ def test_published_counts_and_graph_names(published: str, built: BuiltDataset) -
     assert rows == []
 
 
-@needs_virtuoso
 @pytest.mark.virtuoso
 def test_every_named_query_answers_as_embedded(published: str, built: BuiltDataset) -> None:
     remote = RemoteEngine(published)
@@ -497,7 +489,6 @@ def test_every_named_query_answers_as_embedded(published: str, built: BuiltDatas
     assert not deviations
 
 
-@needs_virtuoso
 @pytest.mark.virtuoso
 def test_publish_with_sparql_update_needs_the_grant(virtuoso: Virtuoso, built: BuiltDataset,
                                                     tmp_path: Path) -> None:
@@ -519,7 +510,6 @@ def test_publish_with_sparql_update_needs_the_grant(virtuoso: Virtuoso, built: B
     assert report.ok and report.graphs[0].found == 3 and report.graphs[0].requests == 2
 
 
-@needs_virtuoso
 @pytest.mark.virtuoso
 def test_publish_command_and_serve_from_the_store(published: str, virtuoso: Virtuoso,
                                                   build_root: Path, built: BuiltDataset) -> None:
