@@ -9,20 +9,24 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.nquads import _nq_row
 
+from .deadline import deadline_graph
 
-def canonical(graph: Graph) -> Graph:
-    """Return the graph with canonical blank-node labels (unchanged if it has no blank nodes)."""
+
+def canonical(graph: Graph, deadline: float | None = None) -> Graph:
+    """Return the graph with canonical blank-node labels (unchanged if it has no blank nodes);
+    with a deadline, QueryTimeout once it passes (formats.deadline)."""
     if any(isinstance(t, BNode) for triple in graph for t in triple):
-        return to_canonical_graph(graph)
+        return to_canonical_graph(graph if deadline is None else deadline_graph(graph, deadline))
     return graph
 
 
-def nquad_lines(graphs: Iterable[tuple[str, Graph]]) -> list[str]:
+def nquad_lines(graphs: Iterable[tuple[str, Graph]],
+                deadline: float | None = None) -> list[str]:
     """Return sorted N-Quads lines for (graph IRI, graph) pairs, blank nodes canonical."""
     lines: list[str] = []
     for name, graph in graphs:
         context = URIRef(name)
-        lines.extend(_nq_row(triple, context) for triple in canonical(graph))
+        lines.extend(_nq_row(triple, context) for triple in canonical(graph, deadline))
     lines.sort()
     return lines
 

@@ -119,7 +119,11 @@ def timed_out(limit: float) -> QueryResponse:
 
 
 def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
-    """Run a request on an engine; answer with bytes or terms, or with the error that stopped it."""
+    """Run a request on an engine; answer with bytes or terms, or with the error that stopped it.
+
+    The time limit holds over the whole answer, its writing included: the writers check the
+    same deadline as the engine (formats.deadline)."""
+    deadline = time.monotonic() + request.timeout
     try:
         if not request.as_terms:
             native = engine.run_serialized(request.query, request.spec,
@@ -130,22 +134,22 @@ def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
                 return _native_response(native)
         outcome = engine.run(request.query, request.spec, bindings=dict(request.bindings),
                              max_rows=request.max_rows, timeout=request.timeout)
+        count = len(outcome.rows) if outcome.form == "SELECT" else len(outcome.triples)
+        if request.as_terms:
+            return QueryResponse(form=outcome.form, truncated=outcome.truncated, rows=count,
+                                 outcome=outcome)
+        fmt = None
+        if request.format_key:
+            fmt = formats.by_name(request.format_key, outcome.form)
+        if fmt is None:
+            fmt = formats.offered(outcome.form)[0]
+        body = formats.serialize(outcome, fmt, engine.prefixes, deadline)
     except QueryTimeout:
         return timed_out(request.timeout)
     except QueryError as exc:
         return failed(exc)
     except AlskgError as exc:  # e.g. the remote store is down or refused the query
         return failed(StoreFailed(f"The backing store failed: {exc}"))
-    count = len(outcome.rows) if outcome.form == "SELECT" else len(outcome.triples)
-    if request.as_terms:
-        return QueryResponse(form=outcome.form, truncated=outcome.truncated, rows=count,
-                             outcome=outcome)
-    fmt = None
-    if request.format_key:
-        fmt = formats.by_name(request.format_key, outcome.form)
-    if fmt is None:
-        fmt = formats.offered(outcome.form)[0]
-    body = formats.serialize(outcome, fmt, engine.prefixes)
     charset = "" if fmt.key == "rdfxml" else "; charset=utf-8"
     return QueryResponse(fmt.media_type + charset, body, outcome.form, outcome.truncated, count)
 
