@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BuildCorrupt, BuildMissing
+from .lease import remove_unless_leased
 
 DATASET_FILE = "dataset.nq"
 RECEIPT_FILE = "receipt.json"
@@ -155,12 +156,14 @@ class BuildWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _prune(self, keep: Path) -> None:
+        """Remove builds beyond the newest KEEP_BUILDS, except `current` and any build a
+        server holds a lease on (assembly.lease): a build being served is never removed."""
         current = (self.root / "current").resolve()
         done = sorted((p for p in self.builds.iterdir() if p.is_dir() and not
                        p.name.startswith(".")), key=_mtime, reverse=True)
         for old in done[KEEP_BUILDS:]:
             if old not in (keep, current):
-                shutil.rmtree(old, ignore_errors=True)
+                remove_unless_leased(old)
         for pending in self.builds.glob(PENDING_PREFIX + "*"):
             if pending != self.tmp and abandoned(pending):
                 shutil.rmtree(pending, ignore_errors=True)

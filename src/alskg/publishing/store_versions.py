@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..assembly.lease import remove_unless_leased
 from ..assembly.store import PENDING_PREFIX, BuiltDataset, abandoned
 from ..curation.namespaces import DEFAULT_BASE
 from ..errors import AlskgError
@@ -77,15 +78,15 @@ def point_to(store_path: Path, target: Path) -> None:
 
 
 def prune_versions(store_path: Path, keep: Iterable[Path]) -> None:
-    """Remove versions beyond KEEP_VERSIONS (never those in `keep`) and pending leftovers
-    (never the pending folder of an import that is still running)."""
+    """Remove versions beyond KEEP_VERSIONS (never those in `keep`, nor one a server holds a
+    lease on) and pending leftovers (never the pending folder of an import still running)."""
     keep_set = {p.resolve() for p in keep}
     versions = versions_dir(store_path)
     done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
                   key=lambda p: p.stat().st_mtime, reverse=True)
     for old in done[KEEP_VERSIONS:]:
         if old.resolve() not in keep_set:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_unless_leased(old)
     for stale in versions.glob(PENDING_PREFIX + "*"):
         if abandoned(stale):
             shutil.rmtree(stale, ignore_errors=True)
