@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -16,7 +18,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from .. import __version__
 from ..curation.namespaces import graph_iri
-from ..errors import ValidationFailed
+from ..errors import ValidationFailed, WriteFailed
 from ..formats.nquads import content_hash, nquad_lines
 from . import meta
 from .store import (
@@ -126,13 +128,16 @@ def build(options: BuildOptions) -> BuiltDataset:
     assembled = assemble(options)
     lines = nquad_lines((graph_iri(name), graph) for name, graph in
                         sorted(assembled.graphs.items()))
-    writer = BuildWriter(options.root)
+    with writing(options.root / "builds", options.root):
+        writer = BuildWriter(options.root)
     try:
-        dataset_path = writer.write_lines(DATASET_FILE, lines)
+        with writing(writer.pending(DATASET_FILE), options.root):
+            dataset_path = writer.write_lines(DATASET_FILE, lines)
         derivation_file = None
         if assembled.derivations is not None:
             path = writer.pending(DERIVATION_FILE)
-            assembled.derivations.write(path)
+            with writing(path, options.root):
+                assembled.derivations.write(path)
             derivation_file = {"name": DERIVATION_FILE, "bytes": path.stat().st_size,
                                "sha256": file_sha256(path)}
         digest = content_hash(lines)
@@ -151,12 +156,30 @@ def build(options: BuildOptions) -> BuiltDataset:
             "reasoning": assembled.reasoning,
             "seconds": round(time.perf_counter() - started, 3),
         }
-        writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
+        with writing(writer.pending(RECEIPT_FILE), options.root):
+            writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
         created = str(receipt["created"])
-        return writer.commit(f"{created.replace(':', '')[:17]}-{digest[:12]}")
+        with writing(options.root / "current", options.root):
+            return writer.commit(f"{created.replace(':', '')[:17]}-{digest[:12]}")
     except BaseException:
         writer.abandon()
         raise
+
+
+@contextmanager
+def writing(path: Path, root: Path) -> Iterator[None]:
+    """Turn a failed write (a full disk, a read-only or missing folder; SQLite's own 'database
+    or disk is full') into WriteFailed: one line naming the file and the cause, and that the
+    current build is unchanged (BuildWriter's pending folder is removed by the caller)."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, WriteFailed):
+            raise
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = exc.filename if isinstance(exc, OSError) and exc.filename else path
+        raise WriteFailed(f"{where}: {reason}; nothing was published, the current build in "
+                          f"{root} is unchanged") from None
 
 
 def ensure_build(root: Path | None = None,
