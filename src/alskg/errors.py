@@ -122,8 +122,9 @@ class StoreFailed(QueryError):
     """The backing SPARQL store failed, refused the query or sent a broken answer."""
 
 
-class StoreTimeout(StoreFailed):
-    """The backing SPARQL store did not answer within the query's time limit."""
+class StoreTimeout(StoreFailed, QueryTimeout):
+    """The backing SPARQL store did not answer within the query's time limit (a QueryTimeout
+    of the store's making: 504 Gateway Timeout, not 503)."""
 
     exit_code = 3
 

@@ -19,7 +19,14 @@ from typing import Any
 from rdflib.term import Node
 
 from ..curation.namespaces import DEFAULT_BASE
-from ..errors import AlskgError, QueryCrashed, QueryError, QueryTimeout, ServerBusy, StoreFailed
+from ..errors import (
+    AlskgError,
+    QueryCrashed,
+    QueryError,
+    QueryTimeout,
+    ServerBusy,
+    StoreFailed,
+)
 from ..formats import media as formats
 from . import wire
 from .engines import DatasetSpec, Engine, QueryOutcome, open_engine
@@ -144,6 +151,8 @@ def execute(engine: Engine, request: QueryRequest) -> QueryResponse:
         if fmt is None:
             fmt = formats.offered(outcome.form)[0]
         body = formats.serialize(outcome, fmt, engine.prefixes, deadline)
+    except StoreFailed as exc:  # the store's faults, its time-outs included (502, 504)
+        return failed(exc)
     except QueryTimeout:
         return timed_out(request.timeout)
     except QueryError as exc:
@@ -163,16 +172,23 @@ def _native_response(answer: SerializedAnswer) -> QueryResponse:
 
 
 class InlineExecutor:
-    """Run queries in the calling process (CLI, tests); the deadline is cooperative."""
+    """Run queries in the calling process (CLI, tests, the remote engine); the deadline is
+    cooperative. Queries run one at a time, except on an engine that is safe to share between
+    threads (the remote one: each query is its own HTTP request with its own deadline)."""
 
     def __init__(self, config: EngineConfig) -> None:
         self.engine = config.open()
-        self._lock = threading.Lock()
+        self._lock: contextlib.AbstractContextManager[Any] = (
+            contextlib.nullcontext() if self.engine.thread_safe else threading.Lock())
 
     def run(self, request: QueryRequest) -> QueryResponse:
-        """Run one request, one at a time."""
+        """Run one request; a fault of the engine is an answer (QueryCrashed), never a raise."""
         with self._lock:
-            return execute(self.engine, request)
+            try:
+                return execute(self.engine, request)
+            except Exception as exc:  # noqa: BLE001 - the server must answer, with a message
+                log.exception("query failed")
+                return failed(QueryCrashed(f"Query failed: {type(exc).__name__}: {exc}"))
 
     def close(self) -> None:
         """Release the engine."""

@@ -106,6 +106,7 @@ class Engine(ABC):
             raise
 
     native_answers = False
+    thread_safe = False  # may several threads run queries on one instance at once?
 
     def _run_serialized(self, query: str, spec: DatasetSpec, bindings: dict[str, Node],
                         max_rows: int, deadline: float | None,
