@@ -117,20 +117,50 @@ def one_line_error(done: subprocess.CompletedProcess[str], code: int = 2) -> str
     return lines[0]
 
 
-def rss_of_tree(pid: int) -> int:
-    """Return the resident bytes of a process and all its descendants (from /proc)."""
-    parents: dict[int, int] = {}
+def parents() -> dict[int, int]:
+    """Return {pid: parent pid} of the live processes (zombies left out), from /proc."""
+    found: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] not in ("Z", "X"):
+                found[int(entry)] = int(fields[1])
+    return found
+
+
+def command_line(pid: int) -> str:
+    """Return a process's command line ('' once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def http_workers(master: int) -> list[int]:
+    """Return the HTTP worker processes of a server (the master's children that serve)."""
+    return sorted(p for p, parent in parents().items()
+                  if parent == master and "multiprocessing" not in command_line(p))
+
+
+def query_worker_pids(master: int) -> list[int]:
+    """Return every query worker process under a server's HTTP workers."""
+    workers = set(http_workers(master))
+    return sorted(p for p, parent in parents().items() if parent in workers
+                  and "multiprocessing.spawn" in command_line(p)
+                  and "resource_tracker" not in command_line(p))
+
+
+def rss_of_tree(pid: int) -> int:
+    """Return the resident bytes of a process and all its descendants (from /proc)."""
     tree, frontier = {pid}, [pid]
+    table = parents()
     while frontier:
         current = frontier.pop()
-        for child, parent in parents.items():
+        for child, parent in table.items():
             if parent == current and child not in tree:
                 tree.add(child)
                 frontier.append(child)

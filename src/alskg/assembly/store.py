@@ -57,13 +57,18 @@ def default_root() -> Path:
 
 def open_build(root: Path | None = None) -> BuiltDataset:
     """Open the current build, with a clear error naming the missing or corrupt file."""
+    return open_folder(resolve_current(root))
+
+
+def resolve_current(root: Path | None = None) -> Path:
+    """Return the build folder `current` points to (BuildMissing / BuildCorrupt naming it)."""
     root = root or default_root()
     current = root / "current"
     if not os.path.lexists(current):
         raise BuildMissing(f"{current}: no build found; run `alskg build` first")
     if not current.exists():
         raise BuildCorrupt(f"{current}: the link points nowhere; run `alskg build` again")
-    return open_folder(current.resolve())
+    return current.resolve()
 
 
 def open_folder(folder: Path) -> BuiltDataset:

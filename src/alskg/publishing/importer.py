@@ -60,6 +60,7 @@ from .store_versions import (
     point_to,
     prune_versions,
     read_info,
+    store_checksums,
     versions_dir,
 )
 
@@ -243,11 +244,12 @@ def _import_locked(plans: list[tuple[Path, str, Any, bool]], store_path: Path, v
         for item in report.files:
             imports[item.graph] = {"file": str(item.path), "triples": item.triples,
                                    "imported": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        writer = store = None  # close the store before its files are summed and it moves
+        gc.collect()
         (pending / STORE_INFO).write_text(json.dumps({
             "build_hash": report.build_hash, "graphs": report.graphs, "imports": imports,
+            "files": store_checksums(pending),
         }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        writer = store = None  # close the store before the folder moves
-        gc.collect()
         os.replace(pending, report.version)
     except BaseException as exc:
         progress.finish()
