@@ -123,6 +123,7 @@ OUTPUT_FOLDER_NAMES = {"build", "dist", "out", "output", "target", "tmp"}
 
 
 def test_no_package_is_named_like_an_output_folder() -> None:
-    """Tools and .gitignore files skip `build/`, `dist/` …; no source package may carry such a name."""
+    """Tools and .gitignore files skip `build/`, `dist/` …: no source package carries such a
+    name."""
     packages = {p.name for p in PACKAGE.rglob("*") if p.is_dir() and (p / "__init__.py").exists()}
     assert not packages & OUTPUT_FOLDER_NAMES, sorted(packages & OUTPUT_FOLDER_NAMES)
