@@ -25,6 +25,7 @@ generation the master made active; the old app closes once its last request is d
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import logging
 import os
@@ -75,16 +76,21 @@ class Served:
 
     def __init__(self, generation: Generation, app: Any) -> None:
         self.generation = generation
-        self.app = app
-        self.wsgi = RequestLog(app)
-        self.replay = app.extensions["alskg.replay"].lookup
+        self.app: Any = app
+        self.wsgi: Any = RequestLog(app)
+        self.replay: Any = app.extensions["alskg.replay"].lookup
         self.metrics = app.extensions["alskg.metrics"]
         self.running = 0
         self.retired = False
 
     def close(self) -> None:
-        """Stop its query workers and give back its leases."""
+        """Stop its query workers, give back its leases, and let the collector have the app
+        (make_app froze it out of the collector's reach)."""
         self.app.extensions["alskg"].close()
+        self.app = self.wsgi = self.replay = None
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 
 class Front:
@@ -181,6 +187,9 @@ class Front:
         try:
             status, headers, result = await asyncio.get_running_loop().run_in_executor(
                 self.pool, call_app, served.wsgi, environ)
+        except Exception:  # the app's own handler answers its errors; this is a last resort
+            log.exception("request failed outside the app's error handler")
+            status, headers, result = 500, [ERROR_TYPE], b"Internal server error\n"
         finally:
             self._done(served)
         if isinstance(result, str):
