@@ -144,12 +144,12 @@ class Conductor:
         folder = resolve_current(self.root)
         leases = [Lease(folder)]
         try:
-            open_folder(folder)  # every file against the receipt
+            built = open_folder(folder)  # every file against the receipt
             store = None
             if self.store_path is not None:
                 from ..publishing.store_versions import verify_store
 
-                version = verify_store(self.store_path, open_folder(folder))
+                version = verify_store(self.store_path, built)
                 leases.append(Lease(version))
                 store = str(version)
             return Generation(number, str(folder), store), leases
