@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer
+from conftest import LiveServer, report
 from faults import bindings, call, fresh, query, rss_of_tree
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -67,7 +67,8 @@ def expected_count(built: BuiltDataset) -> str:
 
 @pytest.mark.parametrize("engine", ["oxigraph", pytest.param("rdflib", marks=pytest.mark.slow)])
 def test_a_greedy_query_is_stopped_at_the_memory_bound(build_root: Path, engine: str,
-                                                       expected_count: str) -> None:
+                                                       expected_count: str,
+                                                       pytestconfig: pytest.Config) -> None:
     limit = LIMITS_MIB[engine]
     server = LiveServer(build_root, "--engine", engine, "--query-workers", "1", "--timeout",
                         "20", "--max-query-memory", str(limit))
@@ -79,6 +80,8 @@ def test_a_greedy_query_is_stopped_at_the_memory_bound(build_root: Path, engine:
         assert seconds < 15, f"stopped by the time limit, not the memory bound ({seconds:.1f} s)"
         assert growth < (limit + 64) << 20, f"the server grew by {growth >> 20} MiB"
         assert memory_restarts(server) == before + 1
+        report(pytestconfig, f"{engine}, --max-query-memory {limit}: 503 in {seconds:.2f} s, "
+               f"the server grew by {growth / (1 << 20):.0f} MiB at most")
         rows = bindings(query(server.url, fresh(COUNT), timeout=30))
         assert rows == [{"n": expected_count}]
     finally:

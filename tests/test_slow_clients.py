@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer
+from conftest import LiveServer, report
 from faults import bindings, call, fresh, query
 
 LABEL_QUERY = ("SELECT ?l WHERE { <https://w3id.org/alskg/id/disease/als> "
@@ -96,8 +96,9 @@ def normal_queries(server: LiveServer) -> list[tuple[str, float, list[dict[str, 
     return [(channel, answer.seconds, bindings(answer)) for channel, answer in answers.items()]
 
 
-def flood(server: LiveServer, count: int, body_timeout: float) -> None:
-    """Hold `count` slow uploads open and check that normal queries keep being answered."""
+def flood(server: LiveServer, count: int, body_timeout: float) -> str:
+    """Hold `count` slow uploads open and check that normal queries keep being answered;
+    return the figures."""
     results: list[Raw] = []
     threads = []
     for _ in range(count):
@@ -108,11 +109,15 @@ def flood(server: LiveServer, count: int, body_timeout: float) -> None:
         threads.append(thread)
     checked_until = time.monotonic() + body_timeout
     rounds = 0
+    latencies: list[float] = []
     while time.monotonic() < checked_until:  # while the uploads hang
         for channel, seconds, rows in normal_queries(server):
             assert seconds < 2.0, f"{channel} took {seconds:.2f} s during the flood"
             assert rows == [{"l": "amyotrophic lateral sclerosis"}], (channel, rows)
-        assert call(server.url + "/health", timeout=2).status == 200
+            latencies.append(seconds)
+        alive = call(server.url + "/health", timeout=2)
+        assert alive.status == 200
+        latencies.append(alive.seconds)
         rounds += 1
     for thread in threads:
         thread.join(body_timeout + 10)
@@ -127,6 +132,13 @@ def flood(server: LiveServer, count: int, body_timeout: float) -> None:
         else:
             assert b"Too many slow request bodies" in result.body
             assert result.seconds < 2.0, result.seconds
+    refused = [r.seconds for r in results if r.status == 503]
+    timed_out = [r.seconds for r in results if r.status == 408]
+    median = sorted(latencies)[len(latencies) // 2]
+    return (f"{count} slow uploads: {len(refused)} refused (503, max {max(refused, default=0):.2f}"
+            f" s), {len(timed_out)} timed out (408, max {max(timed_out, default=0):.2f} s), all "
+            f"closed; {len(latencies)} queries and /health meanwhile: max "
+            f"{max(latencies):.3f} s, median {median * 1000:.1f} ms")
 
 
 @pytest.fixture(scope="module")
@@ -138,15 +150,17 @@ def server(build_root: Path) -> Iterator[LiveServer]:
     live.stop()
 
 
-def test_slow_uploads_leave_queries_answered(server: LiveServer) -> None:
-    flood(server, 40, 3.0)
+def test_slow_uploads_leave_queries_answered(server: LiveServer,
+                                            pytestconfig: pytest.Config) -> None:
+    report(pytestconfig, flood(server, 40, 3.0))
 
 
 @pytest.mark.slow
-def test_150_slow_uploads_leave_queries_answered(build_root: Path) -> None:
+def test_150_slow_uploads_leave_queries_answered(build_root: Path,
+                                                pytestconfig: pytest.Config) -> None:
     live = LiveServer(build_root, "--body-timeout", "4", "--timeout", "5")
     try:
-        flood(live, 150, 4.0)
+        report(pytestconfig, flood(live, 150, 4.0))
     finally:
         live.stop()
 
