@@ -1,11 +1,12 @@
 """Issue 20, item 3: one query cannot grow the service by more than `--max-query-memory`.
 
-A live server with a 200 MiB bound per query (64 MiB for the rdflib engine, under `-m slow`)
-runs the 4-way cross product with ORDER BY that used to grow a query worker by about 4 GB
-before the time limit stopped it. The resident memory of the whole server (every process) is
-sampled every 20 ms while it runs: it never grows by more than the bound (plus 64 MiB of
-sampling slack). The query gets 503 naming the limit well before the time limit, its worker is
-replaced (counted in /metrics as a `memory` restart), and the next query is answered right.
+A live server with a 200 MiB bound per query runs the 4-way cross product with ORDER BY that
+used to grow a query worker by about 4 GB before the time limit stopped it. The resident memory
+of the whole server (every process) is sampled every 20 ms while it runs: it never grows by more
+than the bound (plus 64 MiB of sampling slack). The query gets 503 naming the limit well before
+the time limit, its worker is replaced (counted in /metrics as a `memory` restart), and the next
+query is answered right. (The rdflib engine's path, a Python MemoryError, is measured in
+docs/reliability.md rather than run here: its server alone takes seconds to load.)
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def expected_count(built: BuiltDataset) -> str:
     return str(outcome.rows[0][0])
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", pytest.param("rdflib", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("engine", ["oxigraph"])  # rdflib: same bound, MemoryError (docs)
 def test_a_greedy_query_is_stopped_at_the_memory_bound(build_root: Path, engine: str,
                                                        expected_count: str,
                                                        pytestconfig: pytest.Config) -> None:

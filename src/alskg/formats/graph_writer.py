@@ -46,7 +46,7 @@ def _canonical_lines(lines: list[bytes], deadline: float | None = None) -> list[
     stopping with QueryTimeout past the deadline."""
     parsed = Graph()
     parsed.parse(data=b"\n".join(lines).decode("utf-8"), format="nt")
-    graph = deadline_graph(parsed, deadline)
+    graph = parsed if deadline is None else deadline_graph(parsed, deadline)
     body = ox.serialize([ox_triple(t) for t in to_canonical_graph(graph)],
                         format=ox.RdfFormat.N_TRIPLES)
     check(deadline)
