@@ -110,6 +110,11 @@ def test_one_build_in_every_process_after_a_crash_and_after_a_reload(
         assert {health(server.url)["build"] for _ in range(12)} == {"two"}
         assert wait_until(lambda: len(query_worker_pids(server.process.pid)) == 2, 30), \
             "the old build's query workers were not stopped"
+        for label in ("three", "four", "five"):  # nobody holds "one" now: pruned; "two" kept
+            publish(root, label)
+        assert not (root / "builds" / "one").exists(), "a build no one serves kept its lease"
+        assert (root / "builds" / "two").is_dir()
+        assert {label_of(server) for _ in range(4)} == {"two"}
     finally:
         server.stop()
 

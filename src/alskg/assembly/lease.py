@@ -54,6 +54,26 @@ class Lease:
             self.fd = None
 
 
+def drop_inherited() -> int:
+    """Close the lease descriptors this process inherited from its parent (a server worker
+    forked by the master): a worker holds only the leases it takes, so a build the master and
+    the workers have let go of can be pruned. Linux (/proc); returns how many were closed."""
+    closed = 0
+    try:
+        entries = os.listdir("/proc/self/fd")
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            target = os.readlink(f"/proc/self/fd/{entry}")
+        except OSError:
+            continue
+        if target.endswith("/" + LEASE_FILE):
+            os.close(int(entry))
+            closed += 1
+    return closed
+
+
 def remove_unless_leased(folder: Path) -> bool:
     """Remove a folder unless a lease is held on it; True when it was removed."""
     try:

@@ -58,7 +58,10 @@ def make_app(overrides: dict[str, Any]) -> Any:
 
 def front_app() -> Any:
     """The granian factory (in each worker): the front over the build the master pinned."""
+    from ..assembly.lease import drop_inherited
     from .front import Front
+
+    drop_inherited()  # the master's leases, inherited by fork: the worker takes its own
 
     overrides = json.loads(os.environ.get(OVERRIDES_ENV, "{}"))
     threads = int(overrides.pop(THREADS_KEY, 8))
