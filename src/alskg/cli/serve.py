@@ -35,8 +35,8 @@ from .options import AlskgCommand, build_dir_option, ensure_build
                    "is capped at its loaded size plus this; a query past it gets 503 naming "
                    "the limit and its worker is replaced. 0: no cap.")
 @click.option("--body-timeout", type=float, default=None, metavar="SECONDS",
-              help="Time a client has to send its headers, and again its request body (10); "
-                   "past it: 408 and the connection closed (granian).")
+              help="Time a client has to send its headers (at most 60 s), and again its "
+                   "request body (10); past it: 408 and the connection closed (granian).")
 @click.option("--max-slow-uploads", type=click.IntRange(min=1), default=None, metavar="N",
               help="Slow request bodies (still arriving after min(1 s, a quarter of "
                    "--body-timeout)) waited for at once per server process (64); more: 503 "

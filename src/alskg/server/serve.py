@@ -110,7 +110,8 @@ def run_granian(overrides: dict[str, Any], run: RunFolder, conductor: Conductor,
             factory=True, workers=max(1, workers), http=HTTPModes.http1, websockets=False,
             log_access=False, respawn_failed_workers=True, respawn_interval=0.5,
             workers_kill_timeout=GRACEFUL_SECONDS,
-            http1_settings=HTTP1Settings(header_read_timeout=max(1, int(body_timeout * 1000))))
+            http1_settings=HTTP1Settings(  # granian takes 1 ms to 60 s here
+                header_read_timeout=min(60_000, max(1, int(body_timeout * 1000)))))
         granian.on_startup(lambda: reload_on_sighup(conductor))
         granian.serve()
 
