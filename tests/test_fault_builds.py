@@ -153,3 +153,31 @@ def reload_under_load(server: LiveServer) -> str:
     assert not late_old, f"{len(late_old)} requests got the old build after the switch"
     return (f"reload under load: {len(answers)} requests, 0 failed, the new build answered "
             f"{first_new - signalled:.2f} s after SIGHUP, none of the old one after that")
+
+
+def test_a_reload_refuses_a_damaged_build_and_takes_the_next_good_one(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    publish(root, "one")
+    server = LiveServer(root, "--query-workers", "1")
+    lines: list[str] = []
+    assert server.process.stderr is not None
+    stderr = server.process.stderr
+    reader = threading.Thread(target=lambda: lines.extend(iter(stderr.readline, b"")),
+                              daemon=True)
+    reader.start()
+    try:
+        damaged = publish(root, "two")
+        data = bytearray(damaged.dataset_file.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        damaged.dataset_file.write_bytes(bytes(data))
+        os.kill(server.process.pid, signal.SIGHUP)
+        assert wait_until(lambda: any(b"reload refused" in line for line in lines), 30)
+        refusal = next(line for line in lines if b"reload refused" in line).decode()
+        assert str(damaged.dataset_file) in refusal and "still serving" in refusal
+        assert health(server.url)["build"] == "one" and label_of(server) == "one"
+        publish(root, "three")
+        os.kill(server.process.pid, signal.SIGHUP)
+        assert wait_until(lambda: label_of(server) == "three", 30)
+        assert health(server.url)["build"] == "three"
+    finally:
+        server.stop()

@@ -138,14 +138,20 @@ class Front:
         self.run.answer(generation.number, None)
 
     def _watch(self) -> None:
-        """Prepare each generation the master names next (polling the run folder)."""
+        """Prepare each generation the master names next (polling the run folder), and close
+        one the master dropped (a refused reload)."""
         seen = self.current.generation.number
         while True:
             time.sleep(0.1)
             try:
-                _, upcoming = self.run.read()
+                active, upcoming = self.run.read()
             except (OSError, ValueError):
                 continue
+            named = {active.number} | ({upcoming.number} if upcoming is not None else set())
+            for number in [n for n in list(self.prepared) if n not in named]:
+                dropped = self.prepared.pop(number, None)
+                if dropped is not None:
+                    dropped.close()
             if upcoming is not None and upcoming.number > seen:
                 seen = upcoming.number
                 self._prepare_and_answer(upcoming)

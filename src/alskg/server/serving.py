@@ -136,6 +136,7 @@ class Conductor:
         self.root = root
         self.store_path = store_path
         self.active, self.leases = self._resolve(1)
+        self.numbered = 1  # every reload attempt takes a new number, refused ones too
         run.create(self.active)
 
     def _resolve(self, number: int) -> tuple[Generation, list[Lease]]:
@@ -161,8 +162,9 @@ class Conductor:
     def reload(self) -> bool:
         """Switch every worker to the newest build (see the module's docstring); True when the
         server serves it now. A refused reload leaves the old build served and says why."""
+        self.numbered += 1
         try:
-            upcoming, leases = self._resolve(self.active.number + 1)
+            upcoming, leases = self._resolve(self.numbered)
         except AlskgError as exc:
             log.error("reload refused: %s; still serving %s", exc, self.active.build)
             return False
