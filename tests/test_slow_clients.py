@@ -3,8 +3,8 @@
 * 1: many connections send their headers and part of a POST body, then nothing. Each gets 503
   at once (past `--max-slow-uploads`) or 408 at `--body-timeout`, and its connection is closed;
   meanwhile GET, form-POST and direct-POST queries and /health are answered within 2 s, right.
-  The fast run holds 40 slow uploads against 4 request threads and 16 slow places; `-m slow`
-  holds 150 against the default 8 threads and 64 places.
+  The fast run holds 40 slow uploads against 4 request threads and 16 slow places (2 s body
+  deadline); `-m slow` holds 150 against the default 8 threads and 64 places (3 s).
 * 2: a body cut short is never run: fewer bytes than its Content-Length then a half-close, a
   chunk longer than its size line, a chunked body half-closed before its last chunk, a form POST
   whose body breaks off while the query sits in the URL. Each is 400 "cut short" and the
@@ -143,8 +143,8 @@ def flood(server: LiveServer, count: int, body_timeout: float) -> str:
 
 @pytest.fixture(scope="module")
 def server(build_root: Path) -> Iterator[LiveServer]:
-    """A live server with 4 request threads, a 3 s body deadline and 16 slow places."""
-    live = LiveServer(build_root, "--threads", "4", "--body-timeout", "3",
+    """A live server with 4 request threads, a 2 s body deadline and 16 slow places."""
+    live = LiveServer(build_root, "--threads", "4", "--body-timeout", "2",
                       "--max-slow-uploads", "16", "--timeout", "5")
     yield live
     live.stop()
@@ -152,15 +152,15 @@ def server(build_root: Path) -> Iterator[LiveServer]:
 
 def test_slow_uploads_leave_queries_answered(server: LiveServer,
                                             pytestconfig: pytest.Config) -> None:
-    report(pytestconfig, flood(server, 40, 3.0))
+    report(pytestconfig, flood(server, 40, 2.0))
 
 
 @pytest.mark.slow
 def test_150_slow_uploads_leave_queries_answered(build_root: Path,
                                                 pytestconfig: pytest.Config) -> None:
-    live = LiveServer(build_root, "--body-timeout", "4", "--timeout", "5")
+    live = LiveServer(build_root, "--body-timeout", "3", "--timeout", "5")
     try:
-        report(pytestconfig, flood(live, 150, 4.0))
+        report(pytestconfig, flood(live, 150, 3.0))
     finally:
         live.stop()
 
