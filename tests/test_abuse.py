@@ -107,12 +107,15 @@ def state(server: LiveServer) -> tuple[str, dict[str, int], bool]:
 
 
 def wait_idle(server: LiveServer, workers: int = 2, limit: float = 60) -> None:
-    """Wait until every query worker answers (after a kill, workers respawn in the background)."""
+    """Wait until every query worker is up and answers (after a kill, workers respawn in the
+    background): /health counts them, and two fast ASKs alone could both be one worker's."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
+        health = json.loads(request(server.url + "/health").body)
         with ThreadPoolExecutor(workers) as pool:
             replies = list(pool.map(lambda _: get_query(server, nonce_ask()), range(workers)))
-        if all(r.status == 200 and r.seconds < 0.5 for r in replies):
+        if health.get("query_workers") == workers and all(
+                r.status == 200 and r.seconds < 0.5 for r in replies):
             return
         time.sleep(0.2)
     raise AssertionError("query workers did not become idle")

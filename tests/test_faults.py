@@ -442,12 +442,19 @@ def export_module() -> Any:
     return pytest.importorskip("alskg.publishing.dumps")
 
 
+@pytest.fixture(scope="module")
+def reference(built: Any, tmp_path_factory: pytest.TempPathFactory, export_module: Any) -> Path:
+    """A complete export of the session build (Turtle, N-Quads, TriG), written once."""
+    folder = tmp_path_factory.mktemp("export") / "reference"
+    export_module.export(built, folder, ["nq", "ttl", "trig"])
+    return folder
+
+
 def test_full_disk_during_export_leaves_no_partial_file(built: Any, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
-                                                        export_module: Any) -> None:
+                                                        export_module: Any,
+                                                        reference: Path) -> None:
     """ENOSPC after 64 KiB of the second file: an OSError, no partial or temporary file."""
-    reference = tmp_path / "reference"
-    export_module.export(built, reference, ["nq", "ttl", "trig"])
     out = tmp_path / "out"
     real_fdopen = os.fdopen
     budget = {"files": 0}
@@ -510,11 +517,9 @@ def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount)], capture_output=True)
 
 
-def test_full_disk_during_export_on_a_real_tiny_filesystem(built: Any, tmp_path: Path,
-                                                           tiny_tmpfs: Path,
-                                                           export_module: Any) -> None:
-    reference = tmp_path / "reference"
-    export_module.export(built, reference, ["nq", "ttl"])
+def test_full_disk_during_export_on_a_real_tiny_filesystem(built: Any, tiny_tmpfs: Path,
+                                                           export_module: Any,
+                                                           reference: Path) -> None:
     total = sum(p.stat().st_size for p in reference.iterdir())
     assert total > 256 * 1024, f"the dumps ({total} B) fit in the tmpfs: nothing to test"
     out = tiny_tmpfs / "downloads"

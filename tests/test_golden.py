@@ -125,10 +125,10 @@ CLI: list[list[str]] = [
 def normalise(text: str, built: BuiltDataset) -> str:
     """Replace what changes between builds of the same data by placeholders."""
     digest = built.content_hash
+    text = text.replace(str(built.path.parent.parent), "<build-root>")
+    text = text.replace(built.path.name, "<build-id>")  # before the hash its name ends with
     for size in (64, 20, 12):
         text = text.replace(digest[:size], f"<content-hash:{size}>")
-    text = text.replace(built.path.name, "<build-id>")
-    text = text.replace(str(built.path.parent.parent), "<build-root>")
     text = re.sub(r'"[0-9a-f]{20}-[0-9a-f]{20}"', '"<etag>"', text)
     labelled = BNODE.sub("<bnode>", text)
     if labelled == text:

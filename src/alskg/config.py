@@ -10,6 +10,8 @@ from .curation.namespaces import DEFAULT_BASE
 
 DEFAULTS: dict[str, Any] = {
     "ALSKG_BUILD_DIR": None,           # folder holding builds/ and current (default ./.alskg)
+    "ALSKG_BUILD_PATH": None,          # one build folder to serve (`alskg serve` pins it)
+    "ALSKG_STORE_VERSION": None,       # one version folder of ALSKG_STORE_PATH (pinned too)
     "ALSKG_ENGINE": "oxigraph",        # oxigraph | rdflib | remote
     "ALSKG_STORE": None,               # sparql+http://host/sparql for the remote engine
     "ALSKG_STORE_AUTH": None,          # "user:password" for the remote store, if it needs one
@@ -17,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "ALSKG_EXECUTOR": "pool",          # pool (killable worker processes) | inline
     "ALSKG_QUERY_WORKERS": 2,          # worker processes per server process
     "ALSKG_QUERY_TIMEOUT": 10.0,       # seconds before a query is stopped (503)
+    "ALSKG_MAX_QUERY_MEMORY": 1024,    # MiB a query worker may grow by (503 past it; 0: no cap)
+    "ALSKG_BODY_TIMEOUT": 10.0,        # seconds for a request body to arrive (408 past it)
+    "ALSKG_MAX_SLOW_UPLOADS": 64,      # slow request bodies waited for per server process
     "ALSKG_MAX_ROWS": 10_000,          # rows (or triples) returned before truncation
     "ALSKG_MAX_QUERY_CHARS": 65_536,   # longer query text is refused (413)
     "ALSKG_CACHE_ENTRIES": 1024,       # cached responses (the dataset is immutable)
@@ -29,8 +34,8 @@ DEFAULTS: dict[str, Any] = {
 }
 _INT_KEYS = {"ALSKG_QUERY_WORKERS", "ALSKG_MAX_ROWS", "ALSKG_MAX_QUERY_CHARS",
              "ALSKG_CACHE_ENTRIES", "ALSKG_CACHE_ENTRY_BYTES", "ALSKG_CACHE_TOTAL_BYTES",
-             "MAX_CONTENT_LENGTH"}
-_FLOAT_KEYS = {"ALSKG_QUERY_TIMEOUT"}
+             "MAX_CONTENT_LENGTH", "ALSKG_MAX_QUERY_MEMORY", "ALSKG_MAX_SLOW_UPLOADS"}
+_FLOAT_KEYS = {"ALSKG_QUERY_TIMEOUT", "ALSKG_BODY_TIMEOUT"}
 _OLD_NAMES = {"ALSKG_BUILD_ROOT": "ALSKG_BUILD_DIR"}  # still read, under their new name
 
 

@@ -44,9 +44,31 @@ class BuildMissing(BuildUnusable):
 class BuildCorrupt(BuildUnusable):
     """A build exists but a file is missing, unreadable or differs from its receipt."""
 
+    exit_code = 2
+
+
+class StoreCorrupt(BuildUnusable):
+    """An on-disk store (`alskg import`) cannot be opened or differs from its record."""
+
+    exit_code = 2
+
 
 class WriteFailed(AlskgError, OSError):
     """A file could not be written (e.g. the disk is full); the message names the file."""
+
+    exit_code = 2
+
+
+class InputError(AlskgError):
+    """A file or value given on the command line cannot be used (missing, unreadable, binary)."""
+
+    exit_code = 2
+
+
+class PortInUse(AlskgError):
+    """The address `alskg serve` was asked to listen on is taken by another process."""
+
+    exit_code = 2
 
 
 class QueryError(AlskgError):
@@ -58,6 +80,12 @@ class QuerySyntaxError(QueryError):
 
     exit_code = 2
     label = "malformed query"
+
+
+class EmptyQuery(QuerySyntaxError):
+    """The query text holds nothing but whitespace and comments."""
+
+    label = "empty query"
 
 
 class UnsafeQuery(QueryError):
@@ -78,8 +106,27 @@ class ServerBusy(QueryError):
     exit_code = 3
 
 
+class MemoryLimit(QueryError):
+    """The query needed more memory than a query worker may take (`--max-query-memory`)."""
+
+    exit_code = 3
+
+
+class NotRepresentable(QueryError):
+    """The answer cannot be written in the syntax asked for (e.g. RDF/XML without a QName)."""
+
+    exit_code = 2
+
+
 class StoreFailed(QueryError):
-    """The backing SPARQL store failed or refused the query."""
+    """The backing SPARQL store failed, refused the query or sent a broken answer."""
+
+
+class StoreTimeout(StoreFailed, QueryTimeout):
+    """The backing SPARQL store did not answer within the query's time limit (a QueryTimeout
+    of the store's making: 504 Gateway Timeout, not 503)."""
+
+    exit_code = 3
 
 
 class QueryCrashed(QueryError):

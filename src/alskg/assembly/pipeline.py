@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -16,7 +18,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from .. import __version__
 from ..curation.namespaces import graph_iri
-from ..errors import ValidationFailed
+from ..errors import ValidationFailed, WriteFailed
 from ..formats.nquads import canonical, content_hash, nquad_lines
 from . import meta
 from .store import (
@@ -128,16 +130,20 @@ def build(options: BuildOptions) -> BuiltDataset:
     assembled = assemble(options)
     lines = nquad_lines(((graph_iri(name), graph) for name, graph in
                          sorted(assembled.graphs.items())), relabel=False)
-    writer = BuildWriter(options.root)
+    with writing(options.root / "builds", options.root):
+        writer = BuildWriter(options.root)
     try:
-        dataset_path = writer.write_lines(DATASET_FILE, lines)
+        with writing(writer.pending(DATASET_FILE), options.root):
+            dataset_path = writer.write_lines(DATASET_FILE, lines)
         derivation_file = None
         if assembled.derivations is not None:
             path = writer.pending(DERIVATION_FILE)
-            assembled.derivations.write(path)
+            with writing(path, options.root):
+                assembled.derivations.write(path)
             derivation_file = {"name": DERIVATION_FILE, "bytes": path.stat().st_size,
                                "sha256": file_sha256(path)}
-        search_file = write_search_file(writer.pending(SEARCH_FILE), assembled.graphs)
+        with writing(writer.pending(SEARCH_FILE), options.root):
+            search_file = write_search_file(writer.pending(SEARCH_FILE), assembled.graphs)
         digest = content_hash(lines)
         receipt = {
             "version": __version__,
@@ -155,9 +161,11 @@ def build(options: BuildOptions) -> BuiltDataset:
             "reasoning": assembled.reasoning,
             "seconds": round(time.perf_counter() - started, 3),
         }
-        writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
+        with writing(writer.pending(RECEIPT_FILE), options.root):
+            writer.write_text(RECEIPT_FILE, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
         created = str(receipt["created"])
-        return writer.commit(f"{created.replace(':', '')[:17]}-{digest[:12]}")
+        with writing(options.root / "current", options.root):
+            return writer.commit(f"{created.replace(':', '')[:17]}-{digest[:12]}")
     except BaseException:
         writer.abandon()
         raise
@@ -165,8 +173,6 @@ def build(options: BuildOptions) -> BuiltDataset:
 
 def write_search_file(path: Path, graphs: dict[str, Graph]) -> dict[str, Any]:
     """Write the build's search index; return its receipt entry (name, size, SHA-256, …)."""
-    import sqlite3
-
     from ..curation.namespaces import DEFAULT_BASE
     from ..search.documents import documents
     from ..search.index_file import write_index
@@ -176,6 +182,22 @@ def write_search_file(path: Path, graphs: dict[str, Graph]) -> dict[str, Any]:
     return {"name": SEARCH_FILE, "bytes": path.stat().st_size, "sha256": file_sha256(path),
             "documents": count, "sqlite": sqlite3.sqlite_version,
             "seconds": round(time.perf_counter() - started, 3)}
+
+
+@contextmanager
+def writing(path: Path, root: Path) -> Iterator[None]:
+    """Turn a failed write (a full disk, a read-only or missing folder; SQLite's own 'database
+    or disk is full') into WriteFailed: one line naming the file and the cause, and that the
+    current build is unchanged (BuildWriter's pending folder is removed by the caller)."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, WriteFailed):
+            raise
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = exc.filename if isinstance(exc, OSError) and exc.filename else path
+        raise WriteFailed(f"{where}: {reason}; nothing was published, the current build in "
+                          f"{root} is unchanged") from None
 
 
 def ensure_build(root: Path | None = None,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BuildCorrupt, BuildMissing
+from .lease import remove_unless_leased
 
 DATASET_FILE = "dataset.nq"
 RECEIPT_FILE = "receipt.json"
@@ -62,13 +63,18 @@ def default_root() -> Path:
 
 def open_build(root: Path | None = None) -> BuiltDataset:
     """Open the current build, with a clear error naming the missing or corrupt file."""
+    return open_folder(resolve_current(root))
+
+
+def resolve_current(root: Path | None = None) -> Path:
+    """Return the build folder `current` points to (BuildMissing / BuildCorrupt naming it)."""
     root = root or default_root()
     current = root / "current"
     if not os.path.lexists(current):
         raise BuildMissing(f"{current}: no build found; run `alskg build` first")
     if not current.exists():
         raise BuildCorrupt(f"{current}: the link points nowhere; run `alskg build` again")
-    return open_folder(current.resolve())
+    return current.resolve()
 
 
 def open_folder(folder: Path) -> BuiltDataset:
@@ -163,12 +169,14 @@ class BuildWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _prune(self, keep: Path) -> None:
+        """Remove builds beyond the newest KEEP_BUILDS, except `current` and any build a
+        server holds a lease on (assembly.lease): a build being served is never removed."""
         current = (self.root / "current").resolve()
         done = sorted((p for p in self.builds.iterdir() if p.is_dir() and not
                        p.name.startswith(".")), key=_mtime, reverse=True)
         for old in done[KEEP_BUILDS:]:
             if old not in (keep, current):
-                shutil.rmtree(old, ignore_errors=True)
+                remove_unless_leased(old)
         for pending in self.builds.glob(PENDING_PREFIX + "*"):
             if pending != self.tmp and abandoned(pending):
                 shutil.rmtree(pending, ignore_errors=True)

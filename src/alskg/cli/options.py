@@ -22,8 +22,17 @@ def report(error: AlskgError) -> None:
     sys.exit(error.exit_code)
 
 
+def report_os_error(error: OSError) -> None:
+    """Print a file-system failure no step turned into a project error (a full disk, a folder
+    that cannot be written) as one line naming the file and the cause; exit 2."""
+    reason = error.strerror or str(error)
+    where = f"{error.filename}: " if error.filename else ""
+    click.echo(f"error: {where}{reason}", err=True)
+    sys.exit(2)
+
+
 class AlskgCommand(click.Command):
-    """A command that reports AlskgError as a message and an exit code, not a traceback."""
+    """A command that reports AlskgError (and any OSError) as one line and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, turning the project's errors into messages."""
@@ -31,6 +40,8 @@ class AlskgCommand(click.Command):
             return super().invoke(ctx)
         except AlskgError as exc:
             report(exc)
+        except OSError as exc:
+            report_os_error(exc)
 
 
 class AlskgGroup(click.Group):
@@ -44,6 +55,8 @@ class AlskgGroup(click.Group):
             return super().invoke(ctx)
         except AlskgError as exc:
             report(exc)
+        except OSError as exc:
+            report_os_error(exc)
 
 
 build_dir_option = click.option(

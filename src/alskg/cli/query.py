@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..errors import InputError
 from .options import FORMAT_CHOICES, AlskgCommand, build_dir_option, ensure_build
 
 
@@ -22,10 +24,28 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
+def read_query_file(path: Path) -> str:
+    """Read a query file as UTF-8 text; a missing, unreadable or binary file is an InputError
+    naming the file (one line, exit 2), never a traceback."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"--file {path}: {exc.strerror or exc}") from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"--file {path}: a binary file, not SPARQL text (NUL byte at offset "
+                         f"{nul})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"--file {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                         f"offset {exc.start})") from None
+
+
 @click.command("query", cls=AlskgCommand)
 @click.argument("sparql", required=False)
-@click.option("--file", "-f", "query_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read the query from a file.")
+@click.option("--file", "-f", "query_file", type=click.Path(path_type=Path),
+              help="Read the query from a file (UTF-8 text).")
 @click.option("--name", "-n", help="Run a named query from queries/.")
 @click.option("--param", "-p", "params", multiple=True, help="key=value for a named query.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table",
@@ -34,7 +54,8 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
               show_default=True)
 @click.option("--inference/--no-inference", default=True,
               help="Include the inferred graph in the default graph (default on).")
-@click.option("--timeout", type=float, default=60.0, show_default=True)
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds for the query and the writing of its answer (exit 3 past it).")
 @build_dir_option
 def query_command(sparql: str | None, query_file: Path | None, name: str | None,
                   params: tuple[str, ...], fmt: str, engine: str, inference: bool,
@@ -56,12 +77,13 @@ def query_command(sparql: str | None, query_file: Path | None, name: str | None,
             raise click.UsageError(f"no named query {name!r}; see `alskg queries`")
         text = named.text
     elif query_file:
-        text = query_file.read_text(encoding="utf-8")
+        text = read_query_file(query_file)
     else:
         assert sparql is not None
         text = sparql
     built = ensure_build(build_dir)
     runner = open_engine(engine, built.dataset_file)
+    deadline = time.monotonic() + timeout  # the limit covers writing the answer too
     bindings: dict[str, Any] = {}
     if named is not None:
         spec = DatasetSpec(inference=inference)
@@ -82,7 +104,7 @@ def query_command(sparql: str | None, query_file: Path | None, name: str | None,
     if chosen is None:
         kind = "SELECT/ASK" if outcome.form in ("SELECT", "ASK") else "graph"
         raise click.UsageError(f"format {fmt!r} does not fit a {kind} result")
-    sys.stdout.buffer.write(formats.serialize(outcome, chosen, runner.prefixes))
+    sys.stdout.buffer.write(formats.serialize(outcome, chosen, runner.prefixes, deadline))
     sys.stdout.flush()
 
 

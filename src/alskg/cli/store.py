@@ -96,7 +96,9 @@ def import_command(files: tuple[Path, ...], graph: str | None, store_path: Path 
     if not progress.enabled:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     report = import_files(list(files), target, graph=graph, base=base, fmt=fmt, built=built,
-                          progress=progress)
+                          progress=progress, on_wait=lambda holder: click.echo(
+                              f"waiting for the import running in process {holder} into "
+                              f"{target} to finish…", err=True))
     for item in report.files:
         rate = item.triples / item.seconds if item.seconds else 0.0
         click.echo(f"{item.triples:>11,} triples  {item.path} -> <{item.graph}>  "

@@ -11,6 +11,7 @@ from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.query import Result
 from rdflib.term import Node
 
+from ..errors import NotRepresentable
 from ..query.engines.base import QueryOutcome
 from .rdf import answer_prefixes, write_rdf
 
@@ -93,14 +94,15 @@ def _media_types(form: str) -> tuple[str, ...]:
     return tuple(canonical + extra)
 
 
-def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str]) -> bytes:
-    """Serialize an engine outcome in the chosen format."""
+def serialize(outcome: QueryOutcome, fmt: Format, prefixes: dict[str, str],
+              deadline: float | None = None) -> bytes:
+    """Serialize an engine outcome in the chosen format (QueryTimeout past the deadline)."""
     if outcome.form in ("SELECT", "ASK"):
         body = _serialize_solutions(outcome, fmt)
         if outcome.truncated and fmt.key == "json":
             body = flag_truncated_json(body)
         return body
-    return serialize_graph(outcome.triples, fmt, prefixes)
+    return serialize_graph(outcome.triples, fmt, prefixes, deadline)
 
 
 def flag_truncated_json(body: bytes) -> bytes:
@@ -110,10 +112,15 @@ def flag_truncated_json(body: bytes) -> bytes:
 
 
 def serialize_graph(triples: Iterable[tuple[Node, Node, Node]], fmt: Format,
-                    prefixes: dict[str, str]) -> bytes:
+                    prefixes: dict[str, str], deadline: float | None = None) -> bytes:
     """Serialize triples in an RDF format with the program's one writer per syntax (and the
     prefix table the dereferenced documents use, under the caller's own prefixes)."""
-    return write_rdf([(None, triples)], fmt.key, answer_prefixes(prefixes))
+    try:
+        return write_rdf([(None, triples)], fmt.key, answer_prefixes(prefixes),
+                         deadline=deadline)
+    except NotRepresentable as exc:  # name the media types that can carry the answer
+        others = ", ".join(f.media_type for f in GRAPH_FORMATS if f.key != fmt.key)
+        raise NotRepresentable(f"{exc}; available: {others}") from None
 
 
 def _serialize_solutions(outcome: QueryOutcome, fmt: Format) -> bytes:

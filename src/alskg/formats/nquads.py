@@ -9,13 +9,15 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.nquads import _nq_row
 
+from .deadline import deadline_graph
 
-def canonical(graph: Graph) -> Graph:
+
+def canonical(graph: Graph, deadline: float | None = None) -> Graph:
     """Give the graph's blank nodes canonical labels, in place, and return it.
 
     Only the triples that hold a blank node take part in the labelling (a blank node's label
     depends on those alone), so rdflib's canonicalization runs over them, not the whole graph,
-    and only they are replaced.
+    and only they are replaced. With a deadline, QueryTimeout once it passes (formats.deadline).
     """
     with_blank = [t for t in graph if any(isinstance(term, BNode) for term in t)]
     if not with_blank:
@@ -23,7 +25,8 @@ def canonical(graph: Graph) -> Graph:
     part = Graph()
     for triple in with_blank:
         part.add(triple)
-    relabelled = list(to_canonical_graph(part))
+    relabelled = list(to_canonical_graph(part if deadline is None
+                                         else deadline_graph(part, deadline)))
     for triple in with_blank:
         graph.remove(triple)
     for triple in relabelled:
@@ -31,7 +34,8 @@ def canonical(graph: Graph) -> Graph:
     return graph
 
 
-def nquad_lines(graphs: Iterable[tuple[str, Graph]], relabel: bool = True) -> list[str]:
+def nquad_lines(graphs: Iterable[tuple[str, Graph]], relabel: bool = True,
+                deadline: float | None = None) -> list[str]:
     """Return sorted N-Quads lines for (graph IRI, graph) pairs, blank nodes canonical.
 
     `relabel=False` when the graphs already carry canonical labels (the build canonicalizes once).
@@ -39,8 +43,8 @@ def nquad_lines(graphs: Iterable[tuple[str, Graph]], relabel: bool = True) -> li
     lines: list[str] = []
     for name, graph in graphs:
         context = URIRef(name)
-        lines.extend(_nq_row(triple, context) for triple in (canonical(graph) if relabel
-                                                             else graph))
+        lines.extend(_nq_row(triple, context) for triple in (canonical(graph, deadline)
+                                                             if relabel else graph))
     lines.sort()
     return lines
 

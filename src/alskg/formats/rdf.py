@@ -21,6 +21,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from ..curation.namespaces import DEFAULT_BASE, SD, prefixes
+from ..errors import NotRepresentable
 from .graph_writer import ox_triple, write_graph
 from .nquads import nquad_lines
 
@@ -182,10 +183,11 @@ def _prefix_lines(names: Names) -> list[str]:
     return [f"@prefix {name}: <{iri}> ." for name, iri in names.declarations()]
 
 
-def to_turtle(triples: Iterable[Triple], table: dict[str, str] | None = None) -> bytes:
+def to_turtle(triples: Iterable[Triple], table: dict[str, str] | None = None,
+              deadline: float | None = None) -> bytes:
     """Serialize triples as Turtle (formats.graph_writer: Oxigraph's writer, sorted)."""
     return write_graph((ox_triple(t) for t in triples), "turtle",
-                       table or serialization_prefixes())
+                       table or serialization_prefixes(), deadline)
 
 
 def to_trig(graphs: Sequence[tuple[str | None, Iterable[Triple]]],
@@ -209,9 +211,9 @@ def to_trig(graphs: Sequence[tuple[str | None, Iterable[Triple]]],
     return ("\n".join(head + [""] + body)).encode("utf-8")
 
 
-def to_ntriples(triples: Iterable[Triple]) -> bytes:
+def to_ntriples(triples: Iterable[Triple], deadline: float | None = None) -> bytes:
     """Serialize triples as N-Triples (formats.graph_writer: Oxigraph's writer, sorted)."""
-    return write_graph((ox_triple(t) for t in triples), "nt", {})
+    return write_graph((ox_triple(t) for t in triples), "nt", {}, deadline)
 
 
 def to_rdfxml(triples: Iterable[Triple], table: dict[str, str] | None = None) -> bytes:
@@ -261,7 +263,8 @@ def _split_qname(iri: str, table: dict[str, str], extra: dict[str, str]) -> str:
             name = f"ns{len(extra) + 1}"
             extra[name] = namespace
             return f"{name}:{local}"
-    raise ValueError(f"cannot write predicate {iri} in RDF/XML (no XML name for its local part)")
+    raise NotRepresentable(f"RDF/XML cannot carry the predicate <{iri}>: its IRI does not end "
+                           "in an XML name (Turtle, N-Triples, N-Quads, TriG and JSON-LD can)")
 
 
 def _xml_text(text: str) -> str:
@@ -332,11 +335,13 @@ RDF_KEYS = ("turtle", "nt", "nquads", "trig", "jsonld", "rdfxml")
 
 
 def write_rdf(graphs: Sequence[tuple[str | None, Iterable[Triple]]], key: str,
-              table: dict[str, str], base: str = DEFAULT_BASE) -> bytes:
+              table: dict[str, str], base: str = DEFAULT_BASE,
+              deadline: float | None = None) -> bytes:
     """Serialize graphs in the syntax `key`: the one writer per syntax for the whole program.
 
     Triple syntaxes (Turtle, N-Triples, JSON-LD, RDF/XML) merge the graphs; TriG and N-Quads
-    keep each graph (None is the default graph)."""
+    keep each graph (None is the default graph). Past the deadline (a `time.monotonic()`
+    value) the writers that canonicalize blank nodes stop with QueryTimeout."""
     if key in ("trig", "nquads"):
         merged: dict[str | None, set[Triple]] = {}
         for name, triples in graphs:
@@ -347,18 +352,19 @@ def write_rdf(graphs: Sequence[tuple[str | None, Iterable[Triple]]], key: str,
         lines: list[str] = []
         for name, members in ordered:
             if name is None:  # default-graph quads are N-Triples lines: the one N-Triples writer
-                lines.extend(to_ntriples(members).decode("utf-8").splitlines(keepends=True))
+                lines.extend(to_ntriples(members, deadline).decode("utf-8")
+                             .splitlines(keepends=True))
                 continue
             graph = Graph()
             for triple in members:
                 graph.add(triple)
-            lines.extend(nquad_lines([(name, graph)]))
+            lines.extend(nquad_lines([(name, graph)], deadline=deadline))
         return "".join(sorted(lines)).encode("utf-8")
     triples = {triple for _, members in graphs for triple in members}
     if key == "turtle":
-        return to_turtle(triples, table)
+        return to_turtle(triples, table, deadline)
     if key == "nt":
-        return to_ntriples(triples)
+        return to_ntriples(triples, deadline)
     if key == "jsonld":
         return to_jsonld([(None, triples)], base)
     if key == "rdfxml":

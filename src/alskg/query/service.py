@@ -1,4 +1,10 @@
-"""The server's long-lived state: the build, the query executor and the response cache."""
+"""The server's long-lived state: the build, the query executor and the response cache.
+
+A Service serves one build for its whole life: the folder `alskg serve` pinned
+(ALSKG_BUILD_PATH), else the one `current` names when it starts; it holds a lease on that folder
+(and on the store version it reads), so no later build or import prunes it. A new build is
+served by a new Service (server.front switches between them on a reload).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,30 @@ import hashlib
 import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib.term import Node
 
-from ..assembly.store import BuiltDataset, open_build
+from ..assembly.lease import Lease
+from ..assembly.store import BuiltDataset, open_folder, resolve_current
 from ..curation.namespaces import prefixes
+from ..errors import AlskgError, BuildCorrupt, ServerBusy
 from ..formats.terms import checked
 from .cache import ResponseCache
 from .catalog import NamedQuery, load_catalog
 from .engines import DatasetSpec, QueryOutcome
-from .executor import EngineConfig, InlineExecutor, QueryRequest, QueryResponse, WorkerPool
+from .executor import (
+    EngineConfig,
+    InlineExecutor,
+    PoolStatus,
+    QueryRequest,
+    QueryResponse,
+    failed,
+)
+from .worker_pool import MIB, WorkerPool
+
+if TYPE_CHECKING:  # the derivation reader needs the reasoning package: imported when used
+    from .derivation_reader import CheckedDerivations
 
 
 class QueryMetrics(Protocol):
@@ -53,8 +72,50 @@ class Executor(Protocol):
     def run(self, request: QueryRequest) -> QueryResponse:
         """Run one request."""
 
+    def status(self) -> PoolStatus:
+        """Tell how many workers can answer, and why the others cannot."""
+
     def close(self) -> None:
         """Release resources."""
+
+
+class Unavailable:
+    """The executor of a service whose engine cannot be opened: every query gets the reason."""
+
+    def __init__(self, error: AlskgError) -> None:
+        self.error = error
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        """Answer with the reason (503)."""
+        return failed(ServerBusy(f"The query engine cannot start: {self.error}"))
+
+    def status(self) -> PoolStatus:
+        """Report no worker, and why."""
+        return PoolStatus(0, 0, str(self.error))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def open_served(settings: dict[str, Any]) -> tuple[BuiltDataset, Lease]:
+    """Open the build a service serves, under a lease taken before its files are checked: the
+    pinned folder, or the one `current` names (resolved again if a prune removed it meanwhile)."""
+    pinned = settings.get("ALSKG_BUILD_PATH")
+    root = settings["ALSKG_BUILD_DIR"]
+    for attempt in range(3):
+        folder = Path(pinned) if pinned else resolve_current(Path(root) if root else None)
+        try:
+            lease = Lease(folder)
+        except BuildCorrupt:
+            if pinned or attempt == 2:
+                raise
+            continue
+        try:
+            return open_folder(folder), lease
+        except BaseException:
+            lease.release()
+            raise
+    raise AssertionError("unreachable")
 
 
 class Service:
@@ -63,8 +124,9 @@ class Service:
     def __init__(self, settings: dict[str, Any], metrics: QueryMetrics | None = None) -> None:
         self.settings = settings
         self.metrics: QueryMetrics = metrics or NoMetrics()
-        root = settings["ALSKG_BUILD_DIR"]
-        self.build: BuiltDataset = open_build(Path(root) if root else None)
+        self.build, lease = open_served(settings)
+        self._leases: list[Lease] = [lease]
+        self._derivations: CheckedDerivations | None = None
         self.base: str = settings["ALSKG_BASE"]
         self.prefixes = prefixes(self.base)
         self.catalog: tuple[NamedQuery, ...] = load_catalog()  # immutable while serving
@@ -79,33 +141,68 @@ class Service:
         return str(self.settings["ALSKG_ENGINE"])
 
     def engine_config(self) -> EngineConfig:
-        """Return the configuration workers use to open the engine."""
+        """Return the configuration workers use to open the engine (the dataset's checksum
+        with it, so that every process loading the file checks it)."""
         options: dict[str, Any] = {}
         if self.settings.get("ALSKG_STORE_PATH"):  # an on-disk store filled by `alskg import`
             from ..publishing.store_versions import checked_store_version
 
-            version = checked_store_version(Path(self.settings["ALSKG_STORE_PATH"]), self.build)
+            pinned = self.settings.get("ALSKG_STORE_VERSION")
+            version = Path(pinned) if pinned else checked_store_version(
+                Path(self.settings["ALSKG_STORE_PATH"]), self.build)
+            self._leases.append(Lease(version))
             return EngineConfig("oxigraph", self.build.dataset_file, self.base,
                                 {"store_path": str(version), "read_only": True})
         if self.settings.get("ALSKG_STORE"):
             options["store"] = self.settings["ALSKG_STORE"]
             options["auth"] = self.settings.get("ALSKG_STORE_AUTH")
-        return EngineConfig(self.engine_name, self.build.dataset_file, self.base, options)
+            return EngineConfig(self.engine_name, self.build.dataset_file, self.base, options)
+        return EngineConfig(self.engine_name, self.build.dataset_file, self.base, options,
+                            sha256=self.build.content_hash)
 
     @property
     def executor(self) -> Executor:
-        """Return the executor, starting it on first use (after the server has forked)."""
+        """Return the executor, starting it on first use (after the server has forked); an
+        engine that cannot be configured gives an executor that answers why (503)."""
         with self._lock:
             if self._executor is None:
-                config = self.engine_config()
+                try:
+                    config = self.engine_config()
+                except AlskgError as exc:
+                    self._executor = Unavailable(exc)
+                    return self._executor
                 if self.settings["ALSKG_EXECUTOR"] == "inline" or config.name == "remote":
                     self._executor = InlineExecutor(config)
                 else:
                     self._executor = WorkerPool(
                         config, self.settings["ALSKG_QUERY_WORKERS"],
                         on_restart=lambda reason: self.metrics.worker_restarted(
-                            self.engine_name, reason))
+                            self.engine_name, reason),
+                        memory_limit=int(self.settings["ALSKG_MAX_QUERY_MEMORY"]) * MIB)
             return self._executor
+
+    def status(self) -> PoolStatus:
+        """Return the executor's state: workers ready, and why none can answer (if so); a
+        service whose executor is still starting has no workers and no error yet."""
+        with self._lock:
+            executor = self._executor
+        if executor is None:
+            return PoolStatus(0, int(self.settings["ALSKG_QUERY_WORKERS"]))
+        return executor.status()
+
+    def derivations(self) -> CheckedDerivations | None:
+        """Return the build's derivation file, opened once per process after its SHA-256
+        matched the receipt (BuildCorrupt otherwise); None for a build without one."""
+        info = self.build.receipt.get("derivation_file")
+        if not isinstance(info, dict):
+            return None
+        with self._lock:
+            if self._derivations is None:
+                from .derivation_reader import CheckedDerivations
+
+                self._derivations = CheckedDerivations(self.build.derivation_file,
+                                                       str(info.get("sha256")))
+            return self._derivations
 
     def warm_up(self) -> None:
         """Start the executor in the background so the first query does not wait for it."""
@@ -171,11 +268,16 @@ class Service:
             as_terms)
 
     def close(self) -> None:
-        """Stop the executor's workers."""
+        """Stop the executor's workers and give back the leases."""
         with self._lock:
             if self._executor is not None:
                 self._executor.close()
                 self._executor = None
+            if self._derivations is not None:
+                self._derivations.close()
+                self._derivations = None
+            for lease in self._leases:
+                lease.release()
 
 
 def request_key(request: QueryRequest) -> tuple[Any, ...]:

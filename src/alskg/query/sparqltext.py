@@ -26,6 +26,11 @@ def masked(text: str) -> str:
     return _MASK.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def is_blank(text: str) -> bool:
+    """Tell whether the text holds no SPARQL at all: only whitespace and comments."""
+    return not _MASK.sub(lambda m: "" if m.group(0).startswith("#") else "x", text).strip()
+
+
 def keywords(text: str) -> list[str]:
     """Return the bare words of the query (upper-cased), outside strings, IRIs and comments."""
     return list(_keywords(text))

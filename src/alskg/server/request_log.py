@@ -37,14 +37,19 @@ class RequestLog:
         try:
             return self.app(environ, capture)
         finally:
-            query = environ.get("QUERY_STRING")
-            target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
-            line = (f'{environ.get("REMOTE_ADDR", "-")} - "{environ.get("REQUEST_METHOD", "-")} '
-                    f'{target} {environ.get("SERVER_PROTOCOL", "-")}" {status[0]} '
-                    f"{(time.perf_counter() - started) * 1000:.2f}ms\n")
-            data = line.encode("utf-8", "replace")
-            try:
-                while data:
-                    data = data[os.write(self.fd, data):]
-            except OSError:  # a closed stdout must never fail a request
-                pass
+            write_line(environ, status[0], started, self.fd)
+
+
+def write_line(environ: dict[str, Any], status: int | str, started: float, fd: int = 1) -> None:
+    """Write one request's line (client, request line, status, milliseconds since `started`)."""
+    query = environ.get("QUERY_STRING")
+    target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+    line = (f'{environ.get("REMOTE_ADDR", "-")} - "{environ.get("REQUEST_METHOD", "-")} '
+            f'{target} {environ.get("SERVER_PROTOCOL", "-")}" {status} '
+            f"{(time.perf_counter() - started) * 1000:.2f}ms\n")
+    data = line.encode("utf-8", "replace")
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:  # a closed stdout must never fail a request
+        pass

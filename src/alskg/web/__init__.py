@@ -50,10 +50,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 "content_hash": service.build.content_hash[:12]}
 
     @app.get("/health")
-    def health() -> Response:
-        """Report that the server is up, with the build it serves."""
-        return jsonify(ok=True, version=service.build.package_version,
-                       content_hash=service.build.content_hash, engine=service.engine_name)
+    def health() -> tuple[Response, int]:
+        """Report the build this process serves and whether its queries can be answered: 503
+        with the reason when no query worker can start (a damaged file, no memory)."""
+        state = service.status()
+        body: dict[str, Any] = {
+            "ok": state.error is None or state.ready > 0, "build": service.build.path.name,
+            "content_hash": service.build.content_hash,
+            "version": service.build.package_version, "engine": service.engine_name,
+            "query_workers": state.ready}
+        if state.error is not None:
+            body["error"] = state.error
+        return jsonify(body), 200 if body["ok"] else 503
 
     @app.after_request
     def cors(response: Response) -> Response:
@@ -67,9 +75,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # outermost last: count requests > replay cached answers > the /sparql lane > Flask
     app.wsgi_app = SparqlLane(  # type: ignore[method-assign]
         app.wsgi_app, endpoint, app.config["MAX_CONTENT_LENGTH"], metrics.enabled)
-    app.wsgi_app = CachedResponses(  # type: ignore[method-assign]
+    replay = CachedResponses(
         app.wsgi_app, app.config["ALSKG_CACHE_ENTRIES"], app.config["ALSKG_CACHE_ENTRY_BYTES"],
         app.config["ALSKG_CACHE_TOTAL_BYTES"] // 2, metrics)
+    app.wsgi_app = replay  # type: ignore[method-assign]
+    app.extensions["alskg.replay"] = replay  # server.front replays from it on its event loop
     if metrics.enabled:
         app.wsgi_app = CountRequests(app.wsgi_app, metrics)  # type: ignore[method-assign]
     logging.getLogger("alskg").setLevel(logging.INFO)

@@ -37,6 +37,22 @@ class CachedResponses:
         self.metrics = metrics or Metrics(enabled=False)
         self.cache: ResponseCache[StoredResponse] = ResponseCache(entries, total_bytes)
 
+    def lookup(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """Replay a cached GET/HEAD answer without running anything else (status, headers,
+        body), or None; server.front calls it on its event loop, where nothing may block."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD") or environ.get("PATH_INFO") == "/health":
+            return None
+        stored = self.cache.get(tuple(environ.get(name) for name in KEY_HEADERS))
+        if stored is None:  # the miss is counted when the app runs
+            return None
+        self.metrics.cache_lookup("response", True)
+        environ[ROUTE_KEY] = stored.route
+        answer: list[Any] = []
+        body = self._replay(stored, environ, lambda status, headers, exc_info=None: answer.extend(
+            (int(status.split(" ", 1)[0]), headers)), method == "HEAD")
+        return answer[0], answer[1], b"".join(body)
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer from the cache, or run the app and keep a cacheable answer."""
         method = environ.get("REQUEST_METHOD", "GET")

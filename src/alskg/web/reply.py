@@ -18,18 +18,22 @@ from ..errors import (
     AlskgError,
     BadTerm,
     BuildUnusable,
+    MemoryLimit,
+    NotRepresentable,
     QueryCrashed,
     QuerySyntaxError,
     QueryTimeout,
     ServerBusy,
     StoreFailed,
+    StoreTimeout,
     UnsafeQuery,
 )
 
 TEXT = "text/plain"
 STATUS_OF: dict[type[AlskgError], int] = {
-    QuerySyntaxError: 400, BadTerm: 400, UnsafeQuery: 403, StoreFailed: 502,
-    QueryTimeout: 503, ServerBusy: 503, BuildUnusable: 503, QueryCrashed: 500,
+    QuerySyntaxError: 400, BadTerm: 400, UnsafeQuery: 403, NotRepresentable: 406,
+    StoreFailed: 502, StoreTimeout: 504, QueryTimeout: 503, ServerBusy: 503, MemoryLimit: 503,
+    BuildUnusable: 503, QueryCrashed: 500,
 }
 UNCHARSETED = ("application/rdf+xml",)  # XML declares its own encoding
 TEXTUAL = ("application/json", "application/ld+json", "application/n-triples",

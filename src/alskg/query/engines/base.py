@@ -10,8 +10,14 @@ from dataclasses import dataclass, field
 from rdflib.term import Node
 
 from ...curation.namespaces import DEFAULT_BASE, graph_iri, prefixes
-from ...errors import QuerySyntaxError, QueryTimeout, UnsafeQuery
-from ..sparqltext import MAX_NESTING, looks_like_update, mentions_service, nesting_depth
+from ...errors import EmptyQuery, QuerySyntaxError, QueryTimeout, UnsafeQuery
+from ..sparqltext import (
+    MAX_NESTING,
+    is_blank,
+    looks_like_update,
+    mentions_service,
+    nesting_depth,
+)
 
 __all__ = ["DatasetSpec", "Engine", "QueryOutcome", "QueryTimeout", "UnsafeQuery"]
 
@@ -100,6 +106,7 @@ class Engine(ABC):
             raise
 
     native_answers = False
+    thread_safe = False  # may several threads run queries on one instance at once?
 
     def _run_serialized(self, query: str, spec: DatasetSpec, bindings: dict[str, Node],
                         max_rows: int, deadline: float | None,
@@ -108,7 +115,9 @@ class Engine(ABC):
         return None
 
     def _check(self, query: str, timeout: float | None) -> float | None:
-        """Refuse deep nesting, updates and SERVICE; return the deadline for the query."""
+        """Refuse empty text, deep nesting, updates and SERVICE; return the query's deadline."""
+        if is_blank(query):  # an empty text parses as an (empty) update: say what it is
+            raise EmptyQuery("the query holds no SPARQL text (only whitespace or comments)")
         if nesting_depth(query) > MAX_NESTING:
             raise QuerySyntaxError(f"the query nests groups deeper than {MAX_NESTING} levels")
         if looks_like_update(query):

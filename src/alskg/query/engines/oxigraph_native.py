@@ -153,7 +153,7 @@ def _triples(result: Any, key: str, max_rows: int, deadline: float | None,
     if key in FROM_NTRIPLES:  # N-Triples straight from Rust (a line per triple), then sorted
         writer = _capped_write(result, ox.RdfFormat.N_TRIPLES, max_rows, deadline, header=False)
         data = writer.body()
-        return SerializedAnswer("CONSTRUCT", key, from_ntriples(data, key, prefixes),
+        return SerializedAnswer("CONSTRUCT", key, from_ntriples(data, key, prefixes, deadline),
                                 writer.capped, data.count(b"\n"))
     triples: list[Any] = []
     truncated = False

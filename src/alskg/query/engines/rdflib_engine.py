@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,33 +12,15 @@ from rdflib import Dataset, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from ...curation.namespaces import DEFAULT_BASE
 from ...errors import QuerySyntaxError
-from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
+from ...formats.deadline import DeadlineMemory
+from .base import DatasetSpec, Engine, QueryOutcome
 
 _VIEW_CACHE_SIZE = 8
 _PREPARED_CACHE_SIZE = 256
-
-
-class DeadlineMemory(Memory):
-    """An in-memory store whose triples() raises QueryTimeout once the deadline has passed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deadline: float | None = None
-
-    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
-        """Yield matches as Memory does, checking the deadline on entry and every 1024 matches."""
-        deadline = self.deadline
-        if deadline is not None and time.monotonic() > deadline:
-            raise QueryTimeout("query exceeded its time limit")
-        for count, item in enumerate(super().triples(triple_pattern, context)):
-            if deadline is not None and count % 1024 == 1023 and time.monotonic() > deadline:
-                raise QueryTimeout("query exceeded its time limit")
-            yield item
 
 
 class RdflibEngine(Engine):

@@ -18,8 +18,9 @@ engines there, where the protocol dataset replaces FROM.
 
 Results come back as SPARQL JSON (SELECT, ASK) or N-Triples/Turtle (CONSTRUCT, DESCRIBE) and are
 turned into rdflib terms exactly as the Oxigraph engine does (an `xsd:string` literal is a plain
-literal). The deadline becomes the HTTP timeout (-> QueryTimeout); rows past the cap are dropped
-and the outcome marked truncated.
+literal). The deadline becomes the HTTP request's own deadline (-> StoreTimeout, 504); rows past
+the cap are dropped and the outcome marked truncated. Queries run side by side (no lock): each is
+its own HTTP request.
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ from typing import Any
 from rdflib.term import Node
 
 from ...curation.namespaces import DEFAULT_BASE, GRAPH_NAMES, graph_iri
-from ...errors import QuerySyntaxError
+from ...errors import QuerySyntaxError, StoreTimeout
 from ...formats.terms import from_oxigraph as to_rdflib
 from ...formats.terms import from_sparql_json
 from ...formats.terms import sparql_text as term_text
 from ..sparqltext import masked, query_form
-from .base import DatasetSpec, Engine, QueryOutcome, QueryTimeout
+from .base import DatasetSpec, Engine, QueryOutcome
 from .store_client import (
     DEFAULT_TIMEOUT,
     HttpAnswer,
@@ -81,6 +82,7 @@ class RemoteEngine(Engine):
     """Answer queries from a remote SPARQL store; the build's graphs must have been published."""
 
     name = "remote"
+    thread_safe = True  # every query is its own HTTP request: no state shared between them
 
     def __init__(self, store: str, *, base: str = DEFAULT_BASE, auth: str | None = None,
                  graphs: Iterable[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -133,7 +135,7 @@ class RemoteEngine(Engine):
         if deadline is not None:
             timeout = deadline - time.monotonic()
             if timeout <= 0:
-                raise QueryTimeout("query exceeded its time limit")
+                raise StoreTimeout("the store used up the query's time limit")
         answer = self.client.request(
             "POST", self.url, data=urllib.parse.urlencode(params).encode("utf-8"),
             headers={"Content-Type": FORM_TYPE, "Accept": accept}, timeout=timeout)
@@ -141,7 +143,7 @@ class RemoteEngine(Engine):
             raise_for_answer(answer)
         if "s1tat" in answer.headers.get("x-sql-state", "").lower():
             # Virtuoso's "anytime query": partial results after its own time limit.
-            raise QueryTimeout("the store stopped the query at its time limit")
+            raise StoreTimeout("the store stopped the query at its time limit")
         if form in ("SELECT", "ASK"):
             return parse_json_results(answer.body, max_rows)
         return parse_graph_results(answer.body, answer.content_type, max_rows, form)

@@ -2,24 +2,32 @@
 
 Hand-written on urllib because the store client must speak digest authentication (Virtuoso's
 default) with a deadline per request, and map a store's error answers onto the project's errors
-(QuerySyntaxError, QueryTimeout, RemoteStoreError); no small, well-kept library does all three.
+(QuerySyntaxError, StoreTimeout, RemoteStoreError); no small, well-kept library does all three.
+
+Each request has its own deadline (the query's): the answer is read in pieces and abandoned
+(StoreTimeout, 504) once the deadline passes, so a store that hangs or trickles holds one
+request thread for at most the query's time limit (plus one socket wait); nothing is shared
+between requests, so parallel queries wait side by side, not in turn. An answer cut short
+(a connection closed before its Content-Length, a broken chunk) is a RemoteStoreError (502).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import os
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ...errors import AlskgError, QuerySyntaxError, QueryTimeout
+from ...errors import AlskgError, QuerySyntaxError, StoreTimeout
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -68,7 +76,7 @@ class HttpAnswer:
 
 
 class StoreClient:
-    """HTTP to a store, with basic or digest authentication and timeouts as QueryTimeout.
+    """HTTP to a store, with basic or digest authentication and timeouts as StoreTimeout.
 
     With credentials, the first request to a server is preceded by a body-less GET that learns
     which scheme it asks for: a store answering 401 before reading a large body (Virtuoso's
@@ -158,25 +166,47 @@ class StoreClient:
     def _send(self, method: str, url: str, data: bytes | None, headers: dict[str, str],
               timeout: float | None) -> HttpAnswer:
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
+        limit = timeout if timeout is not None else DEFAULT_TIMEOUT
+        deadline = time.monotonic() + limit
         try:
-            with self._opener.open(req, timeout=timeout if timeout is not None else
-                                   DEFAULT_TIMEOUT) as response:
-                body = response.read()
+            with self._opener.open(req, timeout=limit) as response:
+                body = _read_body(response, deadline, limit)
                 return HttpAnswer(response.status, _lower(response.headers.items()), body)
         except urllib.error.HTTPError as exc:
             try:
                 body = exc.read()
-            except (OSError, TimeoutError):
+            except (OSError, TimeoutError, http.client.HTTPException):
                 body = b""
             return HttpAnswer(exc.code, _lower(exc.headers.items() if exc.headers else []), body)
-        except TimeoutError as exc:
-            raise QueryTimeout(f"the store did not answer in time ({exc})") from None
+        except TimeoutError:
+            raise StoreTimeout(f"the store at {url} did not answer within {limit:.3g} s") from None
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (TimeoutError, socket.timeout)):
-                raise QueryTimeout("the store did not answer in time") from None
+                raise StoreTimeout(f"the store at {url} did not answer within {limit:.3g} s"
+                                   ) from None
             raise RemoteStoreError(f"cannot reach the store at {url}: {exc.reason}") from None
+        except http.client.HTTPException as exc:  # a broken or cut-short answer
+            raise RemoteStoreError(f"the store at {url} sent a broken answer "
+                                   f"({type(exc).__name__}: {exc})") from None
         except (ConnectionError, OSError) as exc:
             raise RemoteStoreError(f"cannot reach the store at {url}: {exc}") from None
+
+
+def _read_body(response: http.client.HTTPResponse, deadline: float, limit: float) -> bytes:
+    """Read an answer in pieces until its end, StoreTimeout past the deadline; a body shorter
+    than its Content-Length is a RemoteStoreError (http.client reads it as a quiet end)."""
+    chunks: list[bytes] = []
+    while True:
+        if time.monotonic() > deadline:
+            raise StoreTimeout(f"the store's answer did not arrive within {limit:.3g} s")
+        chunk = response.read1(65_536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    if response.length:  # bytes its Content-Length promised and never came
+        raise RemoteStoreError(f"the store's answer was cut short: {response.length} of its "
+                               "bytes never came")
+    return b"".join(chunks)
 
 
 def _root(url: str) -> str:
@@ -199,15 +229,15 @@ def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def raise_for_answer(answer: HttpAnswer) -> None:
-    """Turn a store's error answer into QuerySyntaxError, QueryTimeout or RemoteStoreError."""
+    """Turn a store's error answer into QuerySyntaxError, StoreTimeout or RemoteStoreError."""
     message = answer.body.decode("utf-8", "replace").strip()[:2000]
     lowered = message.lower()
     if answer.status == 400 or "sp030" in lowered or "syntax error" in lowered:
         raise QuerySyntaxError(message or f"the store rejected the query (HTTP {answer.status})")
     if answer.status in (503, 504) and ("timeout" in lowered or "time limit" in lowered
                                         or "s1t00" in lowered):
-        raise QueryTimeout(message)
+        raise StoreTimeout(message)
     if "s1t00" in lowered or "estimated execution time" in lowered:
-        raise QueryTimeout(message)
+        raise StoreTimeout(message)
     raise RemoteStoreError(f"the store answered HTTP {answer.status}: {message}",
                            answer.status)

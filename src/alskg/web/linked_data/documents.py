@@ -21,6 +21,7 @@ how its page is drawn; one handler, `respond`, negotiates, checks the ETag and a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -117,13 +118,14 @@ def not_found(what: str) -> HttpError:
     return HttpError(404, f"Not found: {what} is not in this graph", headers={"Vary": "Accept"})
 
 
-def serialize(quads: list[Quad], key: str, base: str) -> bytes:
-    """Serialize quads with the program's writers: triple syntaxes merge, quad ones keep graphs."""
+def serialize(quads: list[Quad], key: str, base: str, deadline: float | None = None) -> bytes:
+    """Serialize quads with the program's writers: triple syntaxes merge, quad ones keep graphs
+    (QueryTimeout past the deadline, as a query's own writers)."""
     graphs: dict[str, list[tuple[Any, Any, Any]]] = {}
     for q in quads:
         name = graph_iri(q.graph, base) if q.graph in GRAPH_NAMES else q.graph
         graphs.setdefault(name, []).append((q.s, q.p, q.o))
-    return write_rdf(sorted(graphs.items()), key, serialization_prefixes(base), base)
+    return write_rdf(sorted(graphs.items()), key, serialization_prefixes(base), base, deadline)
 
 
 def respond(doc: Document, key: str | None) -> Response:
@@ -141,7 +143,9 @@ def respond(doc: Document, key: str | None) -> Response:
         template, context = doc.page()
         body: bytes | str = render_template(template, alternates=alternates(doc.path), **context)
     else:
-        body = serialize(doc.quads(), chosen, svc.base)
+        quads = doc.quads()
+        body = serialize(quads, chosen, svc.base,
+                         time.monotonic() + float(svc.settings["ALSKG_QUERY_TIMEOUT"]))
     root = request.script_root
     links = [(f"{root}{doc.path}.{ext}", media_type(k)) for ext, k in EXTENSIONS.items()
              if k != chosen]

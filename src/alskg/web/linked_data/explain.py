@@ -2,7 +2,9 @@
 
 Which graphs hold the triple is asked of the query engine; the derivation tree is read from the
 build's derivation file (alskg.reasoning.derivation_file), so it costs one indexed lookup per
-node at any size, also where graph/explanations is left out of a large build.
+node at any size, also where graph/explanations is left out of a large build. The file is the
+one the service opened and checked against the receipt (Service.derivations): a damaged file is
+a 503 naming it, never read.
 
 The triple comes from the query string (`?s=<iri>&p=<iri>&o=<iri or literal>`); each term is
 parsed and checked (formats.terms.parse_term) and bound to the queries, never pasted into them.
@@ -85,11 +87,9 @@ def explain_page() -> Response:
 
 
 def derivation_tree(svc: Service, s: Node, p: Node, o: Node) -> Explanation | None:
-    """Read an inferred triple's derivation tree from the build's derivation file (imported
-    here: the reasoning package it lives in is build-time code the server rarely needs)."""
-    from ...reasoning.derivation_file import DerivationFile
-
-    return DerivationFile(svc.build.derivation_file).explain((s, p, o))
+    """Read an inferred triple's derivation tree from the build's checked derivation file."""
+    derivations = svc.derivations()
+    return None if derivations is None else derivations.explain((s, p, o))
 
 
 def to_tree(svc: Service, node: Explanation, labels: dict[str, str]) -> TreeNode:

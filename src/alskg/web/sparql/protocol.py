@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request
 
 from ...formats import media as formats
 from ...query.engines.base import DatasetSpec
-from ...query.sparqltext import query_form
+from ...query.sparqltext import is_blank, query_form
 from ..negotiation import Negotiator
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -59,8 +59,9 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
                                     "in its body")
         elif mime == QUERY_TYPE:
             query = _decode(request.get_data(cache=True), request)
-            if not query.strip():
-                raise ProtocolError(400, "Empty query: the POST body holds no SPARQL text")
+            if is_blank(query):
+                raise ProtocolError(400, "Empty query: the POST body holds no SPARQL text "
+                                    "(only whitespace or comments)")
             if "query" in params:
                 raise ProtocolError(400, "Give the query in the body or as ?query=, not both")
         elif mime == UPDATE_TYPE:
@@ -83,8 +84,9 @@ def parse_call(request: Request, max_chars: int) -> SparqlCall:
         raise ProtocolError(403, "SPARQL Update is not allowed: this endpoint is read-only")
     if queries:
         query = queries[0]
-        if not query.strip():
-            raise ProtocolError(400, "Empty query: 'query' holds no SPARQL text")
+        if is_blank(query):
+            raise ProtocolError(400, "Empty query: 'query' holds no SPARQL text (only "
+                                "whitespace or comments)")
     if query is not None and len(query) > max_chars:
         raise ProtocolError(413, f"Query too long: {len(query)} characters, the limit is "
                             f"{max_chars}")
