@@ -551,7 +551,7 @@ MIX = [
     ("CONSTRUCT { ?d a als:Drug } WHERE { ?d a als:Drug }", "text/turtle"),
     ("CONSTRUCT { ?d a als:Drug } WHERE { ?d a als:Drug }", "application/n-triples"),
     ("DESCRIBE <https://w3id.org/alskg/id/intervention/riluzole>", "application/ld+json"),
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "application/sparql-results+json"),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s a als:Study }", "application/sparql-results+json"),
 ]
 
 

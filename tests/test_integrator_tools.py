@@ -77,8 +77,11 @@ def test_kgx_validator_runs_offline_and_flags_only_our_unregistered_prefix(
     local_nodes = {row["id"] for row in tsv(exported / "nodes.tsv")
                    if row["id"].startswith("alskg.")}
     assert flagged <= local_nodes
-    assert not any(row["id"].startswith("alskg.") for row in tsv(exported / "nodes.tsv")
-                   if row["category"] == "biolink:Disease")  # ALS is MONDO:0004976
+    diseases = {row["id"] for row in tsv(exported / "nodes.tsv")
+                if row["category"] == "biolink:Disease"}
+    assert {"MONDO:0004976", "MONDO:0007103"} <= diseases   # ALS, SOD1 ALS
+    # FUS ALS keeps its own id: no MONDO id for it has been verified (ontology/identifiers.tsv)
+    assert {d for d in diseases if d.startswith("alskg.")} == {"alskg.disease:als-fus"}
 
 
 def test_kgx_validator_catches_a_broken_export(tmp_path: Path, no_network: list[object]) -> None:
