@@ -106,9 +106,11 @@ def shacl_problems(sources: Sources) -> list[Problem]:
         return []
     from pyshacl import validate as shacl_validate
 
+    # the ontology read beside the data, not copied into it (pyshacl's ont_graph mixes a copy)
+    data = ReadOnlyGraphAggregate([sources.asserted, sources.own_ontology()])
     conforms, results, _text = shacl_validate(
-        data_graph=sources.asserted, shacl_graph=sources.shapes, ont_graph=sources.own_ontology(),
-        inference="none", advanced=True, allow_warnings=True,
+        data_graph=data, shacl_graph=sources.shapes, inference="none", advanced=True,
+        allow_warnings=True, inplace=True,
     )
     if conforms:
         return []
@@ -243,6 +245,45 @@ def identity_problems(sources: Sources) -> list[Problem]:
     return problems
 
 
+def finding_problems(sources: Sources) -> list[Problem]:
+    """Report study findings that cite a study none of whose arms gave the claim's intervention
+    or a narrower one (rule `study-finding-intervention`).
+
+    Checked here rather than as a SHACL-SPARQL constraint, which pyshacl parsed and ran once per
+    finding (half a second of every build); ontology/shapes.ttl says so.
+    """
+    graph = sources.asserted
+    broader: dict[Node, set[Node]] = defaultdict(set)
+    for child, parent in graph.subject_objects(ALS.kindOf):
+        broader[child].add(parent)
+    lineage: dict[Node, set[Node]] = {}   # an intervention, itself and all it is a kind of
+
+    def covers(tested: Node, intervention: Node) -> bool:
+        if tested not in lineage:
+            seen, todo = {tested}, [tested]
+            while todo:
+                for parent in broader[todo.pop()] - seen:
+                    seen.add(parent)
+                    todo.append(parent)
+            lineage[tested] = seen
+        return intervention in lineage[tested]
+
+    problems = []
+    for claim in sorted(set(graph.subjects(RDF.type, ALS.StudyFinding)), key=str):
+        interventions = set(graph.objects(claim, ALS.aboutIntervention))
+        for study in sorted(set(graph.objects(claim, ALS.supportedByStudy)), key=str):
+            tested = sorted(set(graph.objects(study, ALS.investigates)), key=str)
+            if any(covers(t, i) for t in tested for i in interventions):
+                continue
+            for given in tested:
+                problems.append(Problem(
+                    _file_of(sources, claim), _short(claim), "study-finding-intervention",
+                    "A study finding may cite only studies that gave its intervention or a "
+                    f"narrower one (als:kindOf); {_short(study)} gave {_short(given)}. Make it "
+                    "a source assertion, or cite another study."))
+    return problems
+
+
 def label_problems(sources: Sources) -> list[Problem]:
     """Report entities under the base sharing one label within a class (ambiguous names)."""
     graph = sources.asserted
@@ -275,7 +316,7 @@ def validate_sources(sources: Sources, cache_dir: Path | None = None) -> list[Pr
     """
     registries = Registries(cache_dir / CACHE_FILE if cache_dir is not None else None)
     problems = (record_problems(sources) + shacl_problems(sources) + identity_problems(sources)
-                + identifier_problems(sources, registries=registries)
+                + finding_problems(sources) + identifier_problems(sources, registries=registries)
                 + label_problems(sources) + date_problems(sources))
     registries.save()
     return sorted(set(problems))
