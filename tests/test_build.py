@@ -111,6 +111,10 @@ publication:test-paper a als:Publication ; rdfs:label "test paper" ;
 """, "publication/test-paper"),
 }
 BAD_CASES.update({name: case for name, case in EVIDENCE_CASES.items()})
+# The rule each case breaks, as the report names it (an evidence case is named for its rule).
+RULE_OF = {"claim-without-source": "claim-support", "unknown-status": "claim-status",
+           "malformed-curie": "curie-pattern", "hp-label-mismatch": "hpo-label",
+           "duplicate-label": "unique-label", **{rule: rule for rule in EVIDENCE_CASES}}
 
 
 @pytest.fixture()
@@ -185,39 +189,74 @@ def test_malformed_turtle_names_file_and_line_and_keeps_previous_build(
     assert not list((root / "builds").glob(".tmp-*"))
 
 
-@pytest.mark.parametrize("case", sorted(BAD_CASES))
-def test_validation_reports_file_node_and_rule(sources_copy: tuple[Path, Path],
-                                               case: str) -> None:
-    ontology, data = sources_copy
+def case_body(case: str) -> tuple[str, str]:
+    """The case's Turtle and the node it breaks, renamed so that every case can sit beside the
+    others in one data directory (its own nodes and labels, its own file)."""
     body, node = BAD_CASES[case]
-    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + body)
-    result = run_cli("validate", "--ontology-dir", str(ontology), "--data-dir", str(data))
-    assert result.returncode == 1, result.stdout + result.stderr
-    lines = [line for line in result.stdout.splitlines() if node in line]
-    assert lines, result.stdout
-    assert any(line.startswith("data/zz-test.ttl") or "zz-test.ttl:" in line for line in lines)
-    assert all("[" in line and "]" in line for line in lines)
+    renamed = body.replace("test-", f"test-{case}-").replace('"test ', f'"{case} test ')
+    return CLAIM_PREFIXES + renamed, node.replace("test-", f"test-{case}-")
+
+
+def write_cases(data: Path, cases: list[str]) -> None:
+    """Each case in its own file, data/zz-<case>.ttl."""
+    for case in cases:
+        (data / f"zz-{case}.ttl").write_text(case_body(case)[0])
+
+
+def problem_lines(output: str, case: str, rule: str | None = None) -> list[str]:
+    """The report's lines that name the case's file and node (and the rule, when given)."""
+    node = case_body(case)[1]
+    return [line for line in output.splitlines()
+            if line.split(":", 1)[0].endswith(f"zz-{case}.ttl") and f"{node}: [" in line
+            and (rule is None or f"{node}: [{rule}]" in line)]
+
+
+@pytest.fixture(scope="module")
+def broken_validation(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """`alskg validate` once over the project's sources with every bad case added (one file
+    each): one run checks that every case is reported with its own file, node and rule."""
+    root = tmp_path_factory.mktemp("broken")
+    shutil.copytree(resources.ontology_dir(), root / "ontology")
+    shutil.copytree(resources.data_dir(), root / "data")
+    write_cases(root / "data", sorted(BAD_CASES))
+    return run_cli("validate", "--ontology-dir", str(root / "ontology"), "--data-dir",
+                   str(root / "data"))
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_validation_reports_file_node_and_rule(
+        broken_validation: subprocess.CompletedProcess[str], case: str) -> None:
+    assert broken_validation.returncode == 1, broken_validation.stdout + broken_validation.stderr
+    assert "Traceback" not in broken_validation.stderr
+    assert problem_lines(broken_validation.stdout, case, RULE_OF[case]), broken_validation.stdout
+
+
+@pytest.fixture(scope="module")
+def refused_build(good_build: Path, tmp_path_factory: pytest.TempPathFactory
+                  ) -> tuple[subprocess.CompletedProcess[str], str, Path]:
+    """A build over sources holding every evidence-rule case, into a copy of a good build
+    root: the command's result, the good build's content hash, and the root."""
+    tmp = tmp_path_factory.mktemp("refused")
+    shutil.copytree(resources.ontology_dir(), tmp / "ontology")
+    shutil.copytree(resources.data_dir(), tmp / "data")
+    root = tmp / "builds"
+    shutil.copytree(good_build, root, symlinks=True)
+    before = open_build(root).content_hash
+    write_cases(tmp / "data", sorted(EVIDENCE_CASES))
+    built = run_cli("build", "--no-reason", "--ontology-dir", str(tmp / "ontology"),
+                    "--data-dir", str(tmp / "data"), "--build-dir", str(root))
+    return built, before, root
 
 
 @pytest.mark.parametrize("rule", sorted(EVIDENCE_CASES))
-def test_evidence_rule_named_and_previous_build_kept(sources_copy: tuple[Path, Path],
-                                                     good_build: Path, tmp_path: Path,
-                                                     rule: str) -> None:
-    ontology, data = sources_copy
-    root = tmp_path / "builds"
-    shutil.copytree(good_build, root, symlinks=True)
-    args = ["build", "--no-reason", "--ontology-dir", str(ontology), "--data-dir", str(data),
-            "--build-dir", str(root)]
-    before = open_build(root).content_hash
-    body, node = EVIDENCE_CASES[rule]
-    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + body)
-    built = run_cli(*args)
+def test_evidence_rule_named_and_previous_build_kept(
+        refused_build: tuple[subprocess.CompletedProcess[str], str, Path], rule: str) -> None:
+    built, before, root = refused_build
     assert built.returncode != 0
     assert "Traceback" not in built.stderr
-    named = [line for line in (built.stdout + built.stderr).splitlines()
-             if line.split(": ", 1)[0].endswith("zz-test.ttl") and f"{node}: [{rule}]" in line]
-    assert named, built.stdout + built.stderr
+    assert problem_lines(built.stdout + built.stderr, rule, rule), built.stdout + built.stderr
     assert open_build(root).content_hash == before
+    assert not list((root / "builds").glob(".tmp-*"))
 
 
 def test_good_extra_claim_validates(sources_copy: tuple[Path, Path]) -> None:
@@ -269,22 +308,24 @@ def test_query_table_with_predeclared_prefixes(build_root: Path) -> None:
     assert "intervention:riluzole" in [line.strip() for line in lines]
 
 
-@pytest.mark.parametrize("case", ["malformed-curie", "hp-label-mismatch"])
-def test_registry_cache_gives_the_same_verdicts(sources_copy: tuple[Path, Path], tmp_path: Path,
-                                                case: str) -> None:
+def test_registry_cache_gives_the_same_verdicts(sources_copy: tuple[Path, Path],
+                                                tmp_path: Path) -> None:
+    """The registry checks (CURIE patterns, HPO labels) reach the same verdicts from a warm
+    cache as from a cold one."""
     from alskg.curation.registry_cache import CACHE_FILE
     from alskg.curation.sources import load_sources
     from alskg.curation.validate import validate_sources
 
     ontology, data = sources_copy
-    body, node = BAD_CASES[case]
-    (data / "zz-test.ttl").write_text(CLAIM_PREFIXES + body)
+    cases = ["malformed-curie", "hp-label-mismatch"]
+    write_cases(data, cases)
     cold = validate_sources(load_sources(ontology, data), cache_dir=tmp_path / "root")
     cache = json.loads((tmp_path / "root" / CACHE_FILE).read_text())
     assert cache["hpo_labels"] and cache["patterns"]
     warm = validate_sources(load_sources(ontology, data), cache_dir=tmp_path / "root")
     assert warm == cold
-    assert any(p.node.endswith(node) for p in warm)
+    for case in cases:
+        assert any(p.node.endswith(case_body(case)[1]) for p in warm), case
 
 
 def test_registry_cache_from_other_library_versions_is_ignored(tmp_path: Path) -> None:
