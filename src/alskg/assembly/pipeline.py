@@ -88,39 +88,47 @@ def package_versions() -> dict[str, str]:
 
 
 def assemble(options: BuildOptions) -> AssembledDataset:
-    """Parse, validate and reason; return the named graphs (nothing is written)."""
+    """Parse, validate and reason; return the named graphs (nothing is written). Validation
+    and reasoning run side by side where the process can fork (assembly/checking.py)."""
     from ..curation.sources import load_sources
-    from ..curation.validate import validate_sources
+    from .checking import Validation
 
     sources = load_sources(options.ontology_dir, options.data_dir)
-    if options.validate:
-        problems = validate_sources(sources, cache_dir=options.root)
-        if problems:
-            raise ValidationFailed([str(p) for p in problems])
-    graphs: dict[str, Graph] = {"ontology": sources.ontology, "asserted": sources.asserted}
-    reasoning: dict[str, Any] = {"mode": "none"}
-    derivations = None
-    if options.reason:
-        from ..reasoning import reason
+    # Validation runs beside reasoning (a forked child, see checking.py); its verdict is awaited
+    # before anything is returned, so failing sources never reach a file.
+    validation = Validation(sources, options.root) if options.validate else None
+    try:
+        graphs: dict[str, Graph] = {"ontology": sources.ontology, "asserted": sources.asserted}
+        reasoning: dict[str, Any] = {"mode": "none"}
+        derivations = None
+        if options.reason:
+            from ..reasoning import reason
 
-        result = reason(sources.ontology, sources.asserted, mode=options.reasoner)
-        graphs["inferred"] = result.inferred
-        derivations = result.derivations
-        count = len(derivations) if derivations is not None else 0
-        in_graph = count <= options.explanations_graph_max
-        if in_graph:
-            graphs["explanations"] = result.explanations
-        reasoning = {
-            "mode": options.reasoner,
-            "seconds": round(result.seconds, 3),
-            "inferred_triples": len(result.inferred_triples),
-            "noise_filtered": dict(sorted(result.noise_counts.items())),
-            "by_rule": dict(sorted(result.counts_by_rule.items())),
-            "derivations": count,
-            "explanations_graph": in_graph,
-        }
-    graphs = {name: canonical(graph) for name, graph in graphs.items()}
-    graphs["meta"] = canonical(meta.build_meta(graphs, sources, __version__))
+            result = reason(sources.ontology, sources.asserted, mode=options.reasoner)
+            graphs["inferred"] = result.inferred
+            derivations = result.derivations
+            count = len(derivations) if derivations is not None else 0
+            in_graph = count <= options.explanations_graph_max
+            if in_graph:
+                graphs["explanations"] = result.explanations
+            reasoning = {
+                "mode": options.reasoner,
+                "seconds": round(result.seconds, 3),
+                "inferred_triples": len(result.inferred_triples),
+                "noise_filtered": dict(sorted(result.noise_counts.items())),
+                "by_rule": dict(sorted(result.counts_by_rule.items())),
+                "derivations": count,
+                "explanations_graph": in_graph,
+            }
+        graphs = {name: canonical(graph) for name, graph in graphs.items()}
+        graphs["meta"] = canonical(meta.build_meta(graphs, sources, __version__))
+    except BaseException:
+        if validation is not None:
+            validation.cancel()
+        raise
+    problems = validation.problems() if validation is not None else []
+    if problems:
+        raise ValidationFailed([str(p) for p in problems])
     return AssembledDataset(graphs, reasoning, sources, derivations)
 
 
