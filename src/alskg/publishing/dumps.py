@@ -33,7 +33,7 @@ from rdflib.term import Node
 from ..assembly.store import BuiltDataset, file_sha256
 from ..curation.namespaces import DEFAULT_BASE, GRAPH_NAMES, graph_iri
 from ..errors import WriteFailed
-from ..formats.nquads import canonical
+from ..formats.nquads import canonical, read_quads
 from ..formats.rdf import (
     context_document,
     serialization_prefixes,
@@ -43,7 +43,6 @@ from ..formats.rdf import (
     to_trig,
     to_turtle,
 )
-from ..formats.terms import from_oxigraph
 
 Triple = tuple[Node, Node, Node]
 
@@ -92,34 +91,19 @@ class BuildGraphs:
 
 
 def load_build(built: BuiltDataset) -> BuildGraphs:
-    """Parse a build's N-Quads into canonical named graphs (found by their `graph/<name>` IRI).
-
-    Oxigraph parses the file (rdflib's N-Quads parser took four fifths of an export); each
-    distinct term is converted to rdflib once."""
-    import pyoxigraph as ox
-
+    """Parse a build's N-Quads into canonical named graphs (found by their `graph/<name>` IRI)."""
     data = built.dataset_file.read_bytes()
     graphs: dict[str, Graph] = {}
-    terms: dict[object, Node | None] = {}
-
-    def term(value: object) -> Node | None:
-        found = terms.get(value)
-        if found is None:
-            found = terms[value] = from_oxigraph(value)
-        return found
-
     base = DEFAULT_BASE
-    for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
-        if not isinstance(quad.graph_name, ox.NamedNode):
-            continue
-        root, _, name = quad.graph_name.value.rpartition("graph/")
+    for subject, predicate, obj, graph_name in read_quads(data):
+        root, _, name = (graph_name or "").rpartition("graph/")
         if name not in GRAPH_NAMES:
             continue
         graph = graphs.get(name)
         if graph is None:
             graph = graphs[name] = Graph()
             base = root
-        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))  # type: ignore[arg-type]
+        graph.add((subject, predicate, obj))
     graphs = {name: canonical(graph) for name, graph in graphs.items()}
     return BuildGraphs(dict(sorted(graphs.items())), data, built.package_version, base)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import rdflib.plugins.sparql as rdflib_sparql
-from rdflib import Dataset, URIRef, Variable
+from rdflib import Dataset, Graph, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
@@ -17,10 +17,23 @@ from rdflib.term import Node
 from ...curation.namespaces import DEFAULT_BASE
 from ...errors import QuerySyntaxError
 from ...formats.deadline import DeadlineMemory
+from ...formats.nquads import read_quads
 from .base import DatasetSpec, Engine, QueryOutcome
 
 _VIEW_CACHE_SIZE = 8
 _PREPARED_CACHE_SIZE = 256
+
+
+def load_dataset(dataset_file: Path) -> Dataset:
+    """Read a build's N-Quads into an rdflib Dataset (parsed by Oxigraph, formats.nquads)."""
+    dataset = Dataset()
+    contexts: dict[str | None, Graph] = {None: dataset.default_context}
+    for subject, predicate, obj, name in read_quads(dataset_file.read_bytes()):
+        context = contexts.get(name)
+        if context is None:
+            context = contexts[name] = dataset.graph(URIRef(str(name)))
+        context.add((subject, predicate, obj))
+    return dataset
 
 
 class RdflibEngine(Engine):
@@ -32,8 +45,7 @@ class RdflibEngine(Engine):
         super().__init__(base)
         # Never dereference FROM / FROM NAMED / LOAD IRIs over the network.
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-        self.source = Dataset()
-        self.source.parse(dataset_file, format="nquads")
+        self.source = load_dataset(dataset_file)
         self._views: OrderedDict[tuple[Any, ...], tuple[Dataset, DeadlineMemory]] = OrderedDict()
         self._prepared: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
