@@ -6,8 +6,9 @@ validates them while the parent reasons; `assemble` waits for the child's verdic
 returns, so nothing is written, let alone published, from sources that fail. The child is a
 fork: it shares the parsed graphs copy-on-write, where a process pool would pickle them (longer
 than the validation itself). A fork is only safe from a process with no other Python thread (a
-thread holding a lock at the fork would leave it held in the child); from such a process, or
-where fork is missing, validation runs in the caller, as before.
+thread holding a lock at the fork would leave it held in the child, an import lock included, so
+the child imports pyshacl itself, off the parent's path); from such a process, or where fork is
+missing, validation runs in the caller, as before.
 
 Hand-written on `multiprocessing`'s fork context because `concurrent.futures` pickles the
 arguments of every call.
@@ -56,8 +57,6 @@ class Validation:
         if not (can_fork() if fork is None else fork):
             self._problems = validate_sources(sources, cache_dir=cache_dir)
             return
-        import pyshacl  # noqa: F401 - imported before the fork, not in the child
-
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
         self._process = context.Process(target=_validate_in_child,

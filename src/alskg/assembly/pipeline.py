@@ -104,7 +104,8 @@ def assemble(options: BuildOptions) -> AssembledDataset:
         if options.reason:
             from ..reasoning import reason
 
-            result = reason(sources.ontology, sources.asserted, mode=options.reasoner)
+            result = reason(sources.ontology, sources.asserted, mode=options.reasoner,
+                            cache_dir=options.root)
             graphs["inferred"] = result.inferred
             derivations = result.derivations
             count = len(derivations) if derivations is not None else 0

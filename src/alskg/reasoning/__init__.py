@@ -32,6 +32,7 @@ from .domain import DomainRule, RuleError, load_rules
 from .explain import Explanation, explain, explain_text, flatten
 from .noise import NOISE_KINDS, NoiseFilter
 from .owlrl_mode import run_owlrl
+from .rule_cache import RULES_CACHE_FILE, RuleCache
 from .rules_mode import EngineRun, run_engine
 from .store import IdTriple, gc_paused
 from .terms import EXPLANATIONS_GRAPH, Triple
@@ -124,25 +125,31 @@ def reason(
     rules_dir: Path | None = None,
     *,
     explanations: bool = True,
+    cache_dir: Path | None = None,
 ) -> ReasoningResult:
     """Materialise the meaningful inferences of ontology + asserted, with their explanations.
 
     `rules_dir` defaults to the project's ``queries/rules``; pass a folder with no ``*.rq`` files
-    to run OWL 2 RL alone. With ``explanations=False`` the explanations graph is left empty (for
+    to run OWL 2 RL alone. `cache_dir` (the build root) keeps the parsed rules between builds
+    (rule_cache). With ``explanations=False`` the explanations graph is left empty (for
     benchmarks; owlrl mode then skips the rules engine).
     """
     if mode not in MODES:
         raise ReasoningError(f"unknown reasoning mode {mode!r}; expected one of {MODES}")
     with gc_paused():
-        return _reason(ontology, asserted, mode, rules_dir, explanations)
+        return _reason(ontology, asserted, mode, rules_dir, explanations, cache_dir)
 
 
 def _reason(
-    ontology: Graph, asserted: Graph, mode: str, rules_dir: Path | None, explanations: bool
+    ontology: Graph, asserted: Graph, mode: str, rules_dir: Path | None, explanations: bool,
+    cache_dir: Path | None = None,
 ) -> ReasoningResult:
     started = time.perf_counter()
+    cache = RuleCache(cache_dir / RULES_CACHE_FILE if cache_dir is not None else None)
     try:
-        rules = load_rules(rules_dir if rules_dir is not None else default_rules_dir())
+        rules = load_rules(rules_dir if rules_dir is not None else default_rules_dir(),
+                           cache.parse)
+        cache.save()
     except RuleError as exc:
         raise ReasoningError(str(exc)) from exc
     messages: list[str] = []

@@ -21,7 +21,7 @@ derived nodes need deterministic IRIs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +71,14 @@ class DomainRule:
     reads: Reads | None  # None: the rule may read any triple
 
 
-def load_rules(rules_dir: Path | None) -> list[DomainRule]:
-    """Parse every ``*.rq`` file of a folder, sorted by (stratum, name)."""
+def load_rules(rules_dir: Path | None,
+               parse: Callable[[str, str], DomainRule] | None = None) -> list[DomainRule]:
+    """Parse every ``*.rq`` file of a folder (with `parse`, default `parse_rule`), sorted by
+    (stratum, name)."""
     if rules_dir is None or not rules_dir.is_dir():
         return []
     rules = [
-        parse_rule(path.name, path.read_text(encoding="utf-8"))
+        (parse or parse_rule)(path.name, path.read_text(encoding="utf-8"))
         for path in sorted(rules_dir.glob("*.rq"))
     ]
     return sorted(rules, key=lambda r: (r.stratum, r.name))
