@@ -193,7 +193,9 @@ def answer_key(outcome: QueryOutcome, query: str, *, booleans_as_numbers: bool =
     """Return what two engines' answers must share: multiset of rows, order keys, or a graph.
 
     `order_prefix` compares ORDER BY keys on their first characters only (Virtuoso orders long
-    literals by their first 20 characters).
+    literals by their first 20 characters). Rows whose keys agree up to a literal cut short that
+    way are tied for such a store, which may then order them any way by the later keys: each run
+    of them is compared as an unordered group.
     """
     if outcome.form == "ASK":
         return ("ASK", outcome.boolean)
@@ -211,6 +213,8 @@ def answer_key(outcome: QueryOutcome, query: str, *, booleans_as_numbers: bool =
     if order and all(v in variables for v in order):
         positions = [variables.index(v) for v in order]
         keys = [tuple(_prefix(row[p], order_prefix) for p in positions) for row in rows]
+        if order_prefix is not None:
+            keys = _tie_groups([[row[p] for p in positions] for row in rows], keys, order_prefix)
     return ("SELECT", tuple(variables), Counter(rows), keys)
 
 
@@ -218,6 +222,26 @@ def _prefix(value: Any, length: int | None) -> Any:
     if length is None or not isinstance(value, tuple) or value[0] != "literal":
         return value
     return (value[0], value[1][:length], *value[2:])
+
+
+def _tie_groups(values: list[list[Any]], keys: list[tuple[Any, ...]], length: int) -> list[Any]:
+    """Collapse each run of rows whose keys agree up to (and with) a literal cut to `length`
+    characters into one entry holding those rows' keys as a multiset: a store that orders such
+    literals by their prefix alone leaves the rows tied, whatever their later keys."""
+    grouped: list[Any] = []
+    previous = None
+    for row, key in zip(values, keys, strict=True):
+        cut = next((i for i, value in enumerate(row) if isinstance(value, tuple)
+                    and value[0] == "literal" and len(value[1]) > length), None)
+        lead = None if cut is None else key[:cut + 1]
+        if lead is not None and lead == previous:
+            grouped[-1][2][key] += 1
+        elif lead is not None:
+            grouped.append(("tied", lead, Counter([key])))
+        else:
+            grouped.append(key)
+        previous = lead
+    return grouped
 
 
 def assert_same_answers(a: Any, b: Any, label: str) -> None:
