@@ -161,6 +161,7 @@ def test_receipt_records_inputs_versions_counts_and_hash(build_root: Path) -> No
     assert receipt["validated"] is True
 
 
+@pytest.mark.slow  # a second full run of the same work (the suite's time)
 def test_build_is_deterministic(tmp_path: Path) -> None:
     from alskg.assembly.pipeline import BuildOptions, build
 

@@ -76,6 +76,7 @@ def test_every_format_written_with_checksums(exported: Path) -> None:
     assert not [p for p in exported.iterdir() if p.name.startswith(".")]  # no temp files
 
 
+@pytest.mark.slow  # a second full run of the same work (the suite's time)
 def test_two_exports_are_byte_identical(built: BuiltDataset, exported: Path,
                                         tmp_path: Path) -> None:
     """A second export, in another process with another hash seed, gives the same bytes."""

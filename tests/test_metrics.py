@@ -20,6 +20,7 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from conftest import LiveServer, make_app
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
@@ -187,6 +188,7 @@ def keep_querying(server: LiveServer, stop: threading.Event, answered: list[int]
             {"query": query}), timeout=20)[0])
 
 
+@pytest.mark.slow  # a live server with two HTTP and two query workers (the suite's time)
 def test_live_server_metrics_move_across_worker_processes(build_root: Path) -> None:
     server = LiveServer(build_root, "--workers", "2", "--timeout", "1", "--query-workers", "2")
     try:

@@ -182,10 +182,13 @@ def hints(page: Page, typed: str, word: str, wanted: str) -> list[list[str]]:
 
 
 def choose(page: Page, offered: list[list[str]], wanted: str) -> None:
-    """Move down the open hint list to `wanted` and take it."""
+    """Move down the open hint list to `wanted`, take it, and wait until the editor holds it."""
     for _ in range([text for text, _ in offered].index(wanted)):
         page.press("ArrowDown", key_code=40)
+    page.wait_for("(document.querySelector('.CodeMirror-hint-active') || {}).firstChild"
+                  f"?.textContent === {json.dumps(wanted)}", f"{wanted!r} highlighted")
     page.press("Enter", key_code=13)
+    page.wait_for(f"{EDITOR}.getValue().includes({json.dumps(wanted)})", f"{wanted!r} inserted")
 
 
 def test_completion_offers_this_graphs_classes_properties_and_resources(page: Page) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import rdflib.plugins.sparql as rdflib_sparql
 from rdflib import Dataset, Graph, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import Values
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
@@ -84,6 +85,7 @@ class RdflibEngine(Engine):
             prepared = prepareQuery(query, initNs=self.prefixes, base=self.base)
         except Exception as exc:  # pyparsing's ParseException, unknown prefixes, bad algebra
             raise QuerySyntaxError(str(exc)) from None
+        _fill_empty_values(prepared.algebra)
         self._prepared[query] = prepared
         while len(self._prepared) > _PREPARED_CACHE_SIZE:
             self._prepared.popitem(last=False)
@@ -131,3 +133,22 @@ class RdflibEngine(Engine):
                 break
             outcome.triples.append(triple)
         return outcome
+
+
+def _fill_empty_values(node: Any) -> None:
+    """Give every empty `VALUES` block rdflib's own (empty) values node, in place.
+
+    rdflib 7 translates `VALUES ?x { }` to a bare list that its evaluator then fails on
+    (`AttributeError: 'list' object has no attribute 'name'`); an empty values node gives the
+    answer the spec asks for: no solutions.
+    """
+    if not isinstance(node, CompValue):
+        return
+    if node.name == "ToMultiSet" and isinstance(node.get("p"), list):
+        node["p"] = Values(node["p"])
+    for value in node.values():
+        if isinstance(value, CompValue):
+            _fill_empty_values(value)
+        elif isinstance(value, list):
+            for item in value:
+                _fill_empty_values(item)
