@@ -74,7 +74,7 @@ def test_every_update_form_is_refused(client: FlaskClient, update: str) -> None:
     assert count_triples(client) == before
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("engine", ["oxigraph", pytest.param("rdflib", marks=pytest.mark.slow)])
 def test_no_outbound_fetch_for_service_from_load(build_root: Path, engine: str,
                                                  listener: CountingListener,
                                                  tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def test_query_and_body_size_caps(build_root: Path) -> None:
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("engine", ["oxigraph", pytest.param("rdflib", marks=pytest.mark.slow)])
 def test_slow_query_is_stopped_while_others_answer(build_root: Path, engine: str) -> None:
     server = LiveServer(build_root, "--engine", engine, "--timeout", "2", "--query-workers", "2")
     try:
