@@ -8,9 +8,8 @@ against; the failures are there beside the successes.
 
 from __future__ import annotations
 
-import json
-
 from flask.testing import FlaskClient
+from test_evidence_time import sparql
 
 PREFIXES = """PREFIX als: <https://w3id.org/alskg/vocab#>
 PREFIX design: <https://w3id.org/alskg/id/design/>
@@ -21,12 +20,8 @@ LATE_PHASES = "VALUES ?phase { design:phase-2-3 design:phase-3 design:phase-3b d
 
 
 def select(client: FlaskClient, query: str) -> list[dict[str, str]]:
-    """Run a SELECT at /sparql and return its rows as variable -> lexical value."""
-    response = client.post("/sparql", data={"query": PREFIXES + query},
-                           headers={"Accept": "application/sparql-results+json"})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    bindings = json.loads(response.get_data())["results"]["bindings"]
-    return [{name: term["value"] for name, term in row.items()} for row in bindings]
+    """Run a SELECT (with this module's prefixes) and return its rows."""
+    return sparql(client, PREFIXES + query)
 
 
 def test_at_least_forty_late_phase_trials_each_checked(client: FlaskClient) -> None:
