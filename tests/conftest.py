@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,15 +23,32 @@ from flask.testing import FlaskClient
 
 from alskg.assembly.pipeline import BuildOptions, build
 from alskg.assembly.store import BuiltDataset
+from alskg.publishing.dumps import DOWNLOADS_DIR
 from alskg.query.engines import Engine, open_engine
 from alskg.web import create_app
 
 
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build of the project's ontology and data (validated, with reasoning)."""
+    """A build of the project's ontology and data (validated, with reasoning).
+
+    Under pytest-xdist the workers share the work: the first one builds into a folder beside
+    their temporary folders (under a lock), each worker copies that build root (tests may add to
+    their own), and the dumps folder is shared through a link, so the first worker that needs the
+    dumps writes them once for all (`ensure_downloads` locks the folder itself)."""
     root = tmp_path_factory.mktemp("build")
-    build(BuildOptions(root=root))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        build(BuildOptions(root=root))
+        return root
+    shared = tmp_path_factory.getbasetemp().parent / "shared-build"
+    with (shared.parent / "shared-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "current").exists():
+            build(BuildOptions(root=shared))
+            (shared / "current" / DOWNLOADS_DIR).mkdir()
+    shutil.copytree(shared, root, symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(DOWNLOADS_DIR))
+    (root / "current" / DOWNLOADS_DIR).symlink_to((shared / "current" / DOWNLOADS_DIR).resolve())
     return root
 
 
@@ -55,9 +74,9 @@ def engine_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def engines(built: BuiltDataset) -> Iterator[dict[str, Engine]]:
-    """Both embedded engines over the session build."""
+    """Both embedded engines over the session build (read-only: opened once per session)."""
     opened = {name: open_engine(name, built.dataset_file) for name in ("oxigraph", "rdflib")}
     yield opened
     for engine in opened.values():

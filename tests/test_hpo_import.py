@@ -125,3 +125,26 @@ def test_named_query_phenotypes_under_an_hpo_class(live_server: LiveServer) -> N
     rows = answer["results"]["bindings"]
     assert {row["hpo"]["value"] for row in rows} == {OBO + "HP_0001324", OBO + "HP_0003484"}
     assert {row["_class"]["value"] for row in rows} == {OBO + "HP_0001324"}
+
+
+def test_validation_reads_hpo_labels_from_a_current_import_without_loading_hpo() -> None:
+    """The labels validation checks come from the import when it was generated from the installed
+    hpo3 (they are hpo3's own), so a first build need not load HPO; an import from another hpo3
+    release is not trusted, and a term missing from the import is still asked of hpo3."""
+    from alskg.curation.registry_cache import Registries
+
+    graph = imported()
+    labels = hpo_import.imported_labels(graph)
+    assert labels is not None and len(labels) == len(set(graph.subjects(RDF.type, OWL.Class)))
+    Ontology()
+    assert labels == {curie: str(Ontology.get_hpo_object(curie).name) for curie in labels}
+    registries = Registries(None, known_hpo_labels=labels)
+    assert all(registries.hpo_label(curie) == label for curie, label in labels.items())
+    assert registries._hpo is None  # HPO was not loaded for them
+    assert "HP:0001250" not in labels
+    assert registries.hpo_label("HP:0001250") == "Seizure"  # not in the import: asked of hpo3
+    assert registries._hpo is not None
+    description = graph.value(hpo_import.IMPORT_IRI, DCTERMS.description)
+    graph.set((hpo_import.IMPORT_IRI, DCTERMS.description,
+               Literal(str(description).replace(" the hpo3 ", " the hpo3 0.0.1 and "))))
+    assert hpo_import.imported_labels(graph) is None

@@ -96,10 +96,21 @@ def _form(query: str) -> str:
     return query_form(query) or "SELECT"
 
 
-PROTOCOL_CASES = [pytest.param(name, query, spec, key, id=f"{name}-{key}")
-                  for name, query, spec in PROTOCOL_QUERIES
-                  for key in {"SELECT": SOLUTION_KEYS, "ASK": ("json", "xml")}.get(
-                      _form(query), GRAPH_KEYS)]
+def _protocol_cases() -> list[Any]:
+    """Every protocol query in every format of its form. The fast run takes every format of the
+    (few, small) graph answers and one results format per SELECT or ASK query, in turns (so each
+    is taken by a dozen queries); the rest run under `-m slow`."""
+    cases = []
+    for number, (name, query, spec) in enumerate(PROTOCOL_QUERIES):
+        keys = {"SELECT": SOLUTION_KEYS, "ASK": ("json", "xml")}.get(_form(query), GRAPH_KEYS)
+        for place, key in enumerate(keys):
+            fast = keys == GRAPH_KEYS or place == number % len(keys)
+            marks = () if fast else (pytest.mark.slow,)
+            cases.append(pytest.param(name, query, spec, key, id=f"{name}-{key}", marks=marks))
+    return cases
+
+
+PROTOCOL_CASES = _protocol_cases()
 
 
 @pytest.mark.parametrize(("name", "query", "spec", "key"), PROTOCOL_CASES)

@@ -28,6 +28,7 @@ from .store import (
     SEARCH_FILE,
     BuildWriter,
     BuiltDataset,
+    default_cache_dir,
     default_root,
     file_sha256,
     open_build,
@@ -46,9 +47,14 @@ EXPLANATIONS_GRAPH_MAX = 50_000
 
 @dataclass
 class BuildOptions:
-    """What a build does: where sources come from, whether it validates and reasons."""
+    """What a build does: where sources come from, whether it validates and reasons.
+
+    `cache_dir` keeps registry answers and parsed rules for every build root of the machine
+    (None: nothing kept); they are keyed by library versions and file hashes, never by a root.
+    """
 
     root: Path = field(default_factory=default_root)
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
     ontology_dir: Path | None = None
     data_dir: Path | None = None
     validate: bool = True
@@ -96,7 +102,7 @@ def assemble(options: BuildOptions) -> AssembledDataset:
     sources = load_sources(options.ontology_dir, options.data_dir)
     # Validation runs beside reasoning (a forked child, see checking.py); its verdict is awaited
     # before anything is returned, so failing sources never reach a file.
-    validation = Validation(sources, options.root) if options.validate else None
+    validation = Validation(sources, options.cache_dir) if options.validate else None
     try:
         graphs: dict[str, Graph] = {"ontology": sources.ontology, "asserted": sources.asserted}
         reasoning: dict[str, Any] = {"mode": "none"}
@@ -105,7 +111,7 @@ def assemble(options: BuildOptions) -> AssembledDataset:
             from ..reasoning import reason
 
             result = reason(sources.ontology, sources.asserted, mode=options.reasoner,
-                            cache_dir=options.root)
+                            cache_dir=options.cache_dir)
             graphs["inferred"] = result.inferred
             derivations = result.derivations
             count = len(derivations) if derivations is not None else 0

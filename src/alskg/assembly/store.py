@@ -61,6 +61,15 @@ def default_root() -> Path:
     return Path(os.environ.get("ALSKG_BUILD_DIR", ".alskg")).resolve()
 
 
+def default_cache_dir() -> Path:
+    """Return the folder for answers kept between builds in any build root (registry answers,
+    parsed rules): $ALSKG_CACHE_DIR, else $XDG_CACHE_HOME/alskg, else ~/.cache/alskg."""
+    if os.environ.get("ALSKG_CACHE_DIR"):
+        return Path(os.environ["ALSKG_CACHE_DIR"]).resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "alskg").resolve()
+
+
 def open_build(root: Path | None = None) -> BuiltDataset:
     """Open the current build, with a clear error naming the missing or corrupt file."""
     return open_folder(resolve_current(root))

@@ -51,13 +51,12 @@ def build_command(build_dir: Path | None, reason: bool, reasoner: str, validate:
               help="Folder with als.ttl, shapes.ttl and imports/*.ttl (default: ontology/).")
 def validate_command(data_dir: Path | None, ontology_dir: Path | None) -> None:
     """Report every problem in the curated sources (file, line or node, rule); exit 1 if any."""
-    from ..assembly.store import default_root
+    from ..assembly.store import default_cache_dir
     from ..curation.sources import load_sources
     from ..curation.validate import validate_sources
 
-    root = default_root()
     problems = validate_sources(load_sources(ontology_dir, data_dir),
-                                cache_dir=root if root.is_dir() else None)
+                                cache_dir=default_cache_dir())
     for problem in problems:
         click.echo(str(problem))
     if problems:

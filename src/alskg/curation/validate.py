@@ -17,6 +17,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from . import paths as resources
+from .hpo_import import imported_labels
 from .namespaces import ALS, DEFAULT_BASE, SH
 from .registry_cache import CACHE_FILE, Registries
 from .sources import Sources
@@ -311,10 +312,12 @@ def record_problems(sources: Sources) -> list[Problem]:
 def validate_sources(sources: Sources, cache_dir: Path | None = None) -> list[Problem]:
     """Run every check and return the problems found, sorted by file and node.
 
-    `cache_dir` (the build root) keeps the registry answers for the identifiers checked, so a
-    later run loads bioregistry or HPO only for identifiers it has not seen (registry_cache).
+    `cache_dir` (the machine's cache folder, assembly.store.default_cache_dir) keeps the registry
+    answers for the identifiers checked, so a later run loads bioregistry or HPO only for
+    identifiers it has not seen (registry_cache).
     """
-    registries = Registries(cache_dir / CACHE_FILE if cache_dir is not None else None)
+    registries = Registries(cache_dir / CACHE_FILE if cache_dir is not None else None,
+                            known_hpo_labels=imported_labels(sources.ontology))
     problems = (record_problems(sources) + shacl_problems(sources) + identity_problems(sources)
                 + finding_problems(sources) + identifier_problems(sources, registries=registries)
                 + label_problems(sources) + date_problems(sources))

@@ -129,9 +129,9 @@ def reason(
 ) -> ReasoningResult:
     """Materialise the meaningful inferences of ontology + asserted, with their explanations.
 
-    `rules_dir` defaults to the project's ``queries/rules``; pass a folder with no ``*.rq`` files
-    to run OWL 2 RL alone. `cache_dir` (the build root) keeps the parsed rules between builds
-    (rule_cache). With ``explanations=False`` the explanations graph is left empty (for
+    `rules_dir` defaults to the project's ``queries/rules``; pass a folder with no ``*.rq`` files to
+    run OWL 2 RL alone. `cache_dir` (the machine's cache folder) keeps the parsed rules between
+    builds (rule_cache). With ``explanations=False`` the explanations graph is left empty (for
     benchmarks; owlrl mode then skips the rules engine).
     """
     if mode not in MODES:

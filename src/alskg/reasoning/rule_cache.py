@@ -1,11 +1,12 @@
 """Parsed domain rules kept between builds, so a build parses only the rule files that changed.
 
 rdflib's SPARQL parser takes about half a second for the ten rules of ``queries/rules``, on every
-build, for a parsed form of a few kilobytes. The parsed rules are kept in a JSON file in the build
-root (beside the registry cache), keyed by the alskg and rdflib versions and by each rule file's
-name and SHA-256; terms are written in N3 and read back with ``rdflib.util.from_n3``. A rule is
-stored only when it reads back equal to what the parser gave, and an entry or a file that cannot
-be read (or comes from other versions) is ignored: the parser stays the source of truth.
+build, for a parsed form of a few kilobytes. The parsed rules are kept in a JSON file in the
+machine's cache folder (beside the registry cache; shared by every build root), keyed by the alskg
+and rdflib versions and by each rule file's name and SHA-256; terms are written in N3 and read back
+with ``rdflib.util.from_n3``. A rule is stored only when it reads back equal to what the parser
+gave, and an entry or a file that cannot be read (or comes from other versions) is ignored: the
+parser stays the source of truth.
 """
 
 from __future__ import annotations
