@@ -81,3 +81,33 @@ def test_every_curated_trial_and_act_names_a_page_it_was_checked_against(
     assert pages and all(p["page"].startswith(("https://", "http://")) for p in pages)
     # an address, never a raw IP (Martinez 2012 was once sourced to one)
     assert not [p for p in pages if p["page"].split("/")[2].replace(".", "").isdigit()]
+
+
+def test_the_readme_counts_are_the_graphs(client: FlaskClient) -> None:
+    """The figures the README opens with are what the graph answers (kept true on every change
+    of the data)."""
+    import re
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text(
+        encoding="utf-8").split())
+    stated = re.search(r"holds (\d+) studies and trials, (\d+) regulatory events \((\d+) acts by "
+                       r"(\d+) agencies, (\d+) sponsors' discontinuations\), (\d+) therapies and "
+                       r"(\d+) claims", readme)
+    assert stated, "the README's opening figures are not where this test reads them"
+    counts = {row["c"].rsplit("#", 1)[-1]: int(row["n"]) for row in select(client, """
+        SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
+          VALUES ?c { als:Study als:RegulatoryEvent als:Agency als:Intervention als:Claim }
+          ?s a ?c FILTER(isIRI(?s)) } GROUP BY ?c""")}
+    by_agencies = int(select(client, """
+        SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {
+          ?e a als:RegulatoryEvent ; als:agency ?agency . ?agency a als:Agency }""")[0]["n"])
+    discontinued = int(select(client, """
+        PREFIX action: <https://w3id.org/alskg/id/regulatory-action/>
+        SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {
+          ?e a als:RegulatoryEvent ; als:action action:development-discontinued
+          FILTER NOT EXISTS { ?e als:agency ?agency . ?agency a als:Agency } }""")[0]["n"])
+    assert [int(n) for n in stated.groups()] == [
+        counts["Study"], counts["RegulatoryEvent"], by_agencies, counts["Agency"], discontinued,
+        counts["Intervention"], counts["Claim"]]
+    assert by_agencies + discontinued == counts["RegulatoryEvent"]
