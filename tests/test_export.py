@@ -121,9 +121,7 @@ def test_quad_dumps_round_trip(exported: Path, built: BuiltDataset, name: str, f
     else:
         found = graph_parts(pyoxigraph.parse(path=exported / name, format={
             "nquads": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG}[fmt]))
-    assert set(found) == set(expected) == {graph_iri(n) for n in
-                                           ("ontology", "asserted", "inferred", "explanations",
-                                            "meta")}
+    assert set(found) == set(expected) == {graph_iri(n) for n in GRAPH_NAMES}
     for graph, (ground, blank) in expected.items():
         assert found[graph][0] == ground, graph
         assert isomorphic(found[graph][1], blank), graph

@@ -289,7 +289,8 @@ def positions(route: Route, full: bool) -> Iterator[tuple[str, dict[str, str], d
 def sweep(fuzzed: Fuzzed, every_accept: bool, share: int = 1) -> list[str]:
     """Send the awkward strings in every position of every route; return the failures. With
     `share` > 1 a position gets every share-th string, in turns, so each route still sees every
-    string (somewhere) in 1/share of the requests."""
+    string (somewhere) in 1/share of the requests; a route with fewer positions than `share`
+    gets every string in each."""
     failures = []
     turn = 0
     accepts = list(ACCEPTS.items())
@@ -301,8 +302,10 @@ def sweep(fuzzed: Fuzzed, every_accept: bool, share: int = 1) -> list[str]:
             found = check(fuzzed, route, *valid, accept, method)
             if found:
                 failures.append(f"{route.rule} valid request, Accept {accept_name}: {found}")
-        for place, (label, args, params) in enumerate(positions(route, every_accept)):
-            for string_name, wire in strings[place % share::share]:
+        places = list(positions(route, every_accept))
+        step = share if len(places) >= share else 1
+        for place, (label, args, params) in enumerate(places):
+            for string_name, wire in strings[place % step::step]:
                 tail = args.get("", "").replace("{}", wire)
                 path = route.path({k: v.replace("{}", wire) for k, v in args.items()
                                    if k}) + tail

@@ -85,9 +85,8 @@ print(json.dumps({"problems": len(problems), "cache": str(default_cache_dir()),
 
 @pytest.mark.slow
 def test_answers_are_kept_for_every_build_root_of_the_machine(tmp_path: Path) -> None:
-    """A build in a new root (a new checkout, a test's temporary folder) reuses the registry
-    answers and parsed rules another root's build kept in $ALSKG_CACHE_DIR: it neither imports
-    bioregistry nor loads HPO, and writes no cache into its root."""
+    """A build keeps its registry answers and parsed rules in $ALSKG_CACHE_DIR, not in its root;
+    a validation in another process and folder then imports neither bioregistry nor HPO."""
     import os
     import subprocess
     import sys
@@ -104,7 +103,7 @@ def test_answers_are_kept_for_every_build_root_of_the_machine(tmp_path: Path) ->
     assert sorted(p.name for p in cache_dir.iterdir()) == ["registry-cache.json",
                                                               RULES_CACHE_FILE]
     assert not list((tmp_path / "one").glob("*cache*.json"))
-    for _ in range(2):  # the second run finds everything the first one (or the build) kept
+    for _ in range(2):  # and it adds nothing the next run would need
         answer = subprocess.run([sys.executable, "-c", VALIDATE_AND_REPORT], env=env,
                                 cwd=tmp_path, capture_output=True, text=True, check=True)
         report = json.loads(answer.stdout)
